@@ -1,0 +1,59 @@
+<#
+.SYNOPSIS
+    The main job: the release pipeline on a copy of the bundled sample project, with embedded
+    local defaults (a temp git repository with a local bare remote; nothing leaves this machine).
+#>
+param(
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [Parameter(Mandatory)] [string] $SamplePath
+)
+$ErrorActionPreference = 'Stop'
+$PSStyle.OutputRendering = 'PlainText'
+Import-Module $ModulePath -Force
+
+function Show([string] $Title) { Write-Host ''; Write-Host "### $Title" -ForegroundColor Cyan }
+function Invoke-DemoGit { & git -C $script:Work @args; if ($LASTEXITCODE) { throw "git $args failed" } }
+
+$base = Join-Path ([System.IO.Path]::GetTempPath()) "x0-demo-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+$script:Work = Join-Path $base 'x0tta6bl4'
+$remote = Join-Path $base 'origin.git'
+New-Item -ItemType Directory -Force -Path $Work | Out-Null
+Copy-Item -Path (Join-Path $SamplePath '*') -Destination $Work -Recurse
+Get-ChildItem -Path $SamplePath -Force -Filter '.*' | Copy-Item -Destination $Work -Recurse -Force
+& git init -q --bare -b main $remote
+Invoke-DemoGit init -q -b main
+Invoke-DemoGit config user.name 'x0tta6bl4 demo'
+Invoke-DemoGit config user.email 'demo@x0tta6bl4.example'
+Invoke-DemoGit add -A
+Invoke-DemoGit commit -q -m 'feat: import the sample project'
+Invoke-DemoGit remote add origin $remote
+Invoke-DemoGit push -q origin main
+Write-Host "Sample project copied to $Work (remote: $remote)"
+
+Set-Location $Work
+
+Show 'Plan a minor release (-WhatIf: every check, no change)'
+Step-X0Version -Minor -Push -WhatIf
+
+Show 'Step-X0Version -Minor -Push'
+$change = Step-X0Version -Minor -Push
+$change | Format-Table
+$change.Files | Format-Table
+
+Show 'A release candidate of the next minor, then its release'
+Step-X0Version -Minor -PreRelease rc | Format-Table
+Get-Content (Join-Path $Work 'pyproject.toml') | Select-String '^version'
+Step-X0Version -Release | Format-Table
+
+Show 'History and tags'
+Invoke-DemoGit log --oneline --decorate -n 5
+Write-Host "remote tags: $((& git -C $remote tag) -join ', ')"
+
+Show 'Refused: a dirty tree (nothing is changed)'
+Add-Content -Path (Join-Path $Work 'src/mape_k/loop.py') -Value '# work in progress'
+Step-X0Version -Patch -ErrorAction SilentlyContinue -ErrorVariable refused | Out-Null
+Write-Host "$($refused[0].FullyQualifiedErrorId): $($refused[0].Exception.Message)"
+Invoke-DemoGit checkout -q -- src/mape_k/loop.py
+
+Show 'Done'
+Write-Host "Workspace kept at $Work"

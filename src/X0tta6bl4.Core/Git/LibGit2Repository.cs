@@ -1,0 +1,251 @@
+using LibGit2Sharp;
+using X0tta6bl4.Core.Diagnostics;
+
+namespace X0tta6bl4.Core.Git;
+
+/// <summary>
+/// <see cref="IGitRepository"/> over LibGit2Sharp for everything local (fast, no process per call), and
+/// <see cref="GitCli"/> for the network.
+/// </summary>
+public sealed class LibGit2Repository : IGitRepository
+{
+    private readonly Repository _repo;
+    private readonly GitCli _cli;
+
+    private LibGit2Repository(Repository repo, string? token)
+    {
+        _repo = repo;
+        WorkingDirectory = Path.TrimEndingDirectorySeparator(repo.Info.WorkingDirectory ?? repo.Info.Path);
+        _cli = new GitCli(WorkingDirectory, token);
+    }
+
+    /// <summary>Opens the repository that contains <paramref name="path"/>.</summary>
+    /// <exception cref="X0Exception">X0.NotAGitRepository when there is none.</exception>
+    public static LibGit2Repository Open(string path, string? token = null)
+    {
+        var gitDir = Repository.Discover(path);
+        if (gitDir is null)
+        {
+            throw new X0Exception(ErrorIds.NotAGitRepository, X0ErrorCategory.ObjectNotFound,
+                "a git repository", $"none at or above {path}",
+                "Run from inside a clone (git init or git clone first), or pass -Path", path);
+        }
+        var repo = new Repository(gitDir);
+        if (repo.Info.IsBare)
+        {
+            repo.Dispose();
+            throw new X0Exception(ErrorIds.NotAGitRepository, X0ErrorCategory.InvalidOperation,
+                "a repository with a working tree", $"a bare repository at {gitDir}", "Run in a clone with a working tree", path);
+        }
+        return new LibGit2Repository(repo, token);
+    }
+
+    public string WorkingDirectory { get; }
+
+    public GitHead Head
+    {
+        get
+        {
+            var tip = _repo.Head.Tip?.Sha;
+            var detached = _repo.Info.IsHeadDetached;
+            return new GitHead(detached ? null : _repo.Head.FriendlyName, tip, detached);
+        }
+    }
+
+    public bool IsShallow => _repo.Info.IsShallow;
+
+    public IReadOnlyList<GitDirtyPath> GetDirtyPaths()
+    {
+        var status = _repo.RetrieveStatus(new StatusOptions
+        {
+            IncludeUntracked = false,
+            IncludeIgnored = false,
+            RecurseUntrackedDirs = false,
+            DetectRenamesInIndex = false,
+            DetectRenamesInWorkDir = false,
+            ExcludeSubmodules = true,
+        });
+        return status
+            .Where(e => e.State != FileStatus.Unaltered && e.State != FileStatus.Ignored && e.State != FileStatus.NewInWorkdir)
+            .Select(e => new GitDirtyPath(e.FilePath, ShortStatus(e.State)))
+            .OrderBy(e => e.Path, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    public IReadOnlyList<GitTag> GetTags() => _repo.Tags
+        .Select(ToTag)
+        .Where(t => t is not null)
+        .Select(t => t!)
+        .ToList();
+
+    public GitTag? FindTag(string name)
+    {
+        var tag = _repo.Tags[name];
+        return tag is null ? null : ToTag(tag);
+    }
+
+    public string? GetRemoteUrl(string remote) => _repo.Network.Remotes[remote]?.Url;
+
+    public bool HasCommit(string sha) => _repo.Lookup<Commit>(sha) is not null;
+
+    public bool IsAncestor(string ancestor, string descendant)
+    {
+        var a = _repo.Lookup<Commit>(ancestor);
+        var d = _repo.Lookup<Commit>(descendant);
+        if (a is null || d is null)
+        {
+            return false;
+        }
+        if (a.Id == d.Id)
+        {
+            return true;
+        }
+        var mergeBase = _repo.ObjectDatabase.FindMergeBase(a, d);
+        return mergeBase is not null && mergeBase.Id == a.Id;
+    }
+
+    public string CommitPaths(IReadOnlyList<string> relativePaths, string message)
+    {
+        var head = _repo.Head.Tip ?? throw new X0Exception(ErrorIds.GitCommandFailed, X0ErrorCategory.InvalidOperation,
+            "a branch with at least one commit", "an unborn HEAD", "Make an initial commit first", WorkingDirectory);
+        var author = Signature("AUTHOR");
+        var committer = Signature("COMMITTER");
+
+        // Stage our files through the index (so filters such as autocrlf apply), but build the tree
+        // from HEAD plus only these entries: whatever else the user staged stays out of the commit.
+        var definition = TreeDefinition.From(head.Tree);
+        foreach (var path in relativePaths)
+        {
+            _repo.Index.Add(path);
+            var entry = _repo.Index[path];
+            definition.Add(path, _repo.Lookup<Blob>(entry.Id), entry.Mode);
+        }
+        var tree = _repo.ObjectDatabase.CreateTree(definition);
+        var commit = _repo.ObjectDatabase.CreateCommit(author, committer, message, tree, new[] { head }, prettifyMessage: true);
+        _repo.Refs.UpdateTarget(_repo.Refs.Head.ResolveToDirectReference(), commit.Id, "commit: " + FirstLine(message));
+        _repo.Index.Write();
+        return commit.Sha;
+    }
+
+    public void CreateAnnotatedTag(string name, string targetSha, string message)
+    {
+        var target = _repo.Lookup(targetSha) ?? throw new X0Exception(ErrorIds.GitCommandFailed, X0ErrorCategory.ObjectNotFound,
+            $"commit {targetSha}", "no such object", "Run the command again", targetSha);
+        _repo.Tags.Add(name, target, Signature("COMMITTER"), message);
+    }
+
+    public void DeleteTag(string name)
+    {
+        if (_repo.Tags[name] is not null)
+        {
+            _repo.Tags.Remove(name);
+        }
+    }
+
+    public void UndoCommit(string sha, IReadOnlyList<string> relativePaths)
+    {
+        var commit = _repo.Lookup<Commit>(sha) ?? throw new X0Exception(ErrorIds.GitCommandFailed, X0ErrorCategory.ObjectNotFound,
+            $"commit {sha} to return to", "no such commit", "Inspect the repository with git log", sha);
+        _repo.Refs.UpdateTarget(_repo.Refs.Head.ResolveToDirectReference(), commit.Id, "x0tta6bl4: roll back release commit");
+        _repo.Index.Replace(commit, relativePaths, null);
+        _repo.Index.Write();
+    }
+
+    public async Task<IReadOnlyList<GitRemoteRef>> ListRemoteRefsAsync(string remote, IReadOnlyList<string> patterns, CancellationToken cancellation)
+    {
+        // Without --refs: the peeled "^{}" lines tell which commit an annotated tag names.
+        var args = new List<string> { "ls-remote", remote };
+        foreach (var pattern in patterns)
+        {
+            args.Add(pattern);
+            // ls-remote matches patterns against whole ref names, so "refs/tags/v1" misses "refs/tags/v1^{}".
+            if (pattern.StartsWith("refs/tags/", StringComparison.Ordinal) && !pattern.EndsWith('*'))
+            {
+                args.Add(pattern + "^{}");
+            }
+        }
+        var result = await _cli.RunAsync(args, cancellation, throwOnError: false).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new X0Exception(ErrorIds.RemoteNotFound, X0ErrorCategory.ConnectionError,
+                $"to read refs from remote '{remote}'", GitCli.Tail(result.StandardError),
+                $"Check that the remote exists and is reachable (git ls-remote {remote}); credentials come from your git credential helper or GITHUB_TOKEN", remote);
+        }
+        var refs = new Dictionary<string, (string Sha, string? Peeled)>(StringComparer.Ordinal);
+        foreach (var line in result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = line.Split('\t');
+            if (parts.Length != 2) continue;
+            var (sha, name) = (parts[0].Trim(), parts[1].Trim());
+            if (name.EndsWith("^{}", StringComparison.Ordinal))
+            {
+                var baseName = name[..^3];
+                refs[baseName] = (refs.TryGetValue(baseName, out var existing) ? existing.Sha : sha, sha);
+            }
+            else
+            {
+                refs[name] = (sha, refs.TryGetValue(name, out var existing) ? existing.Peeled : null);
+            }
+        }
+        return refs.Select(r => new GitRemoteRef(r.Key, r.Value.Sha, r.Value.Peeled)).ToList();
+    }
+
+    public async Task PushAsync(string remote, IReadOnlyList<string> refspecs, CancellationToken cancellation)
+    {
+        var args = new List<string> { "push", "--atomic", "--porcelain", remote };
+        args.AddRange(refspecs);
+        var result = await _cli.RunAsync(args, cancellation, throwOnError: false).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            var reason = string.Join(" | ", (result.StandardOutput + "\n" + result.StandardError)
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Where(l => l.StartsWith('!') || l.StartsWith("remote:", StringComparison.Ordinal) || l.StartsWith("error:", StringComparison.Ordinal)
+                            || l.StartsWith("fatal:", StringComparison.Ordinal))
+                .Take(8));
+            throw new X0Exception(ErrorIds.PushRejected, X0ErrorCategory.PermissionDenied,
+                $"remote '{remote}' to accept {string.Join(", ", refspecs.Select(r => r.Split(':')[^1]))}",
+                $"a rejection: {(reason.Length > 0 ? reason : GitCli.Tail(result.StandardError))}",
+                "Fix what the remote reports (permissions, protected branch, hooks), then run again: the local commit and tag were rolled back", remote);
+        }
+    }
+
+    public void Dispose() => _repo.Dispose();
+
+    private GitTag? ToTag(Tag tag)
+    {
+        // A tag may point at a tree or blob; only commits are versions.
+        var peeled = tag.PeeledTarget as Commit;
+        return peeled is null ? null : new GitTag(tag.FriendlyName, peeled.Sha, tag.IsAnnotated);
+    }
+
+    private LibGit2Sharp.Signature Signature(string role)
+    {
+        var now = DateTimeOffset.Now;
+        var name = Environment.GetEnvironmentVariable($"GIT_{role}_NAME");
+        var email = Environment.GetEnvironmentVariable($"GIT_{role}_EMAIL");
+        var configured = _repo.Config.BuildSignature(now);
+        name = string.IsNullOrWhiteSpace(name) ? configured?.Name : name;
+        email = string.IsNullOrWhiteSpace(email) ? configured?.Email : email;
+        if (string.IsNullOrWhiteSpace(name) || string.IsNullOrWhiteSpace(email))
+        {
+            throw new X0Exception(ErrorIds.GitCommandFailed, X0ErrorCategory.InvalidOperation,
+                "a git identity (user.name and user.email) for the release commit and tag", "none configured",
+                "Run git config user.name \"Your Name\" and git config user.email you@example.com (in Actions: the github-actions[bot] identity)",
+                WorkingDirectory);
+        }
+        return new LibGit2Sharp.Signature(name, email, now);
+    }
+
+    private static string ShortStatus(FileStatus s)
+    {
+        if (s.HasFlag(FileStatus.Conflicted)) return "U";
+        var index = s.HasFlag(FileStatus.NewInIndex) ? 'A' : s.HasFlag(FileStatus.ModifiedInIndex) ? 'M'
+            : s.HasFlag(FileStatus.DeletedFromIndex) ? 'D' : s.HasFlag(FileStatus.RenamedInIndex) ? 'R'
+            : s.HasFlag(FileStatus.TypeChangeInIndex) ? 'T' : ' ';
+        var work = s.HasFlag(FileStatus.ModifiedInWorkdir) ? 'M' : s.HasFlag(FileStatus.DeletedFromWorkdir) ? 'D'
+            : s.HasFlag(FileStatus.RenamedInWorkdir) ? 'R' : s.HasFlag(FileStatus.TypeChangeInWorkdir) ? 'T' : ' ';
+        return $"{index}{work}".Trim();
+    }
+
+    private static string FirstLine(string s) => s.Split('\n')[0];
+}

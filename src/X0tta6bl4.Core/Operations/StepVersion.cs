@@ -1,0 +1,470 @@
+using Semver;
+using X0tta6bl4.Core.Config;
+using X0tta6bl4.Core.Diagnostics;
+using X0tta6bl4.Core.Git;
+using X0tta6bl4.Core.VersionFiles;
+using X0tta6bl4.Core.Versioning;
+
+namespace X0tta6bl4.Core.Operations;
+
+/// <summary>What Step-X0Version was asked to do.</summary>
+public sealed record StepVersionRequest
+{
+    public required string Path { get; init; }
+    public required BumpRequest Bump { get; init; }
+    public bool NoCommit { get; init; }
+    public bool NoTag { get; init; }
+    public bool Push { get; init; }
+    public string? Remote { get; init; }
+    public bool AllowDirty { get; init; }
+    public string? Token { get; init; }
+}
+
+/// <summary>One changed line of one version file.</summary>
+public sealed record VersionLineChange(string Path, int Line, string Before, string After);
+
+/// <summary>A version file with its bytes before and after.</summary>
+public sealed record VersionFileChange(VersionFile File, byte[] Original, byte[] Updated, IReadOnlyList<VersionLineChange> Lines);
+
+/// <summary>Everything a bump will do, computed by read-only checks. -WhatIf shows exactly this.</summary>
+public sealed class StepVersionPlan
+{
+    public required string ProjectRoot { get; init; }
+    public string? RepositoryRoot { get; init; }
+    internal SemVersion Previous { get; init; } = null!;
+    internal SemVersion Next { get; init; } = null!;
+    /// <summary>The version before the bump (SemVer 2.0 text).</summary>
+    public string PreviousVersion => Previous.ToString();
+    /// <summary>The version after the bump (SemVer 2.0 text).</summary>
+    public string NextVersion => Next.ToString();
+    public bool IsPrerelease => Next.IsPrerelease;
+    public required IReadOnlyList<VersionFileChange> Files { get; init; }
+    public string? CommitMessage { get; init; }
+    public string? Tag { get; init; }
+    public string? TagMessage { get; init; }
+    public string? Branch { get; init; }
+    public string? HeadSha { get; init; }
+    public bool Push { get; init; }
+    public string Remote { get; init; } = "origin";
+    public IReadOnlyList<string> ConfigSources { get; init; } = Array.Empty<string>();
+
+    public IEnumerable<VersionLineChange> Lines => Files.SelectMany(f => f.Lines);
+
+    /// <summary>The plan as text, one line per change (for -WhatIf and -Verbose).</summary>
+    public string Describe()
+    {
+        var lines = new List<string> { $"Bump {Previous} → {Next} in {ProjectRoot}" };
+        foreach (var l in Lines)
+        {
+            lines.Add($"  {l.Path}:{l.Line}: {l.Before.Trim()}  →  {l.After.Trim()}");
+        }
+        if (CommitMessage is not null) lines.Add($"  commit: \"{CommitMessage.Split('\n')[0]}\" on {Branch}");
+        if (Tag is not null) lines.Add($"  annotated tag: {Tag}");
+        if (Push) lines.Add($"  push: {Branch}{(Tag is null ? "" : " and " + Tag)} to {Remote}");
+        return string.Join(Environment.NewLine, lines);
+    }
+}
+
+/// <summary>What a bump did.</summary>
+public sealed record StepVersionResult(StepVersionPlan Plan, string? CommitSha, bool Tagged, bool Pushed);
+
+/// <summary>
+/// The use case behind Step-X0Version: plan with read-only checks (git state, version files,
+/// tags local and remote), then apply all-or-nothing (files, commit, tag, push), rolling every
+/// local change back when a later step fails.
+/// </summary>
+public sealed class StepVersion
+{
+    private readonly Func<string, string?, IGitRepository> _openRepository;
+    private readonly IFileOperations? _fileOperations;
+
+    public StepVersion(Func<string, string?, IGitRepository>? openRepository = null, IFileOperations? fileOperations = null)
+    {
+        _openRepository = openRepository ?? ((path, token) => LibGit2Repository.Open(path, token));
+        _fileOperations = fileOperations;
+    }
+
+    public async Task<StepVersionPlan> PlanAsync(StepVersionRequest request, X0Context context)
+    {
+        var ct = context.Cancellation;
+        var root = System.IO.Path.GetFullPath(request.Path);
+        if (!Directory.Exists(root))
+        {
+            throw new X0Exception(ErrorIds.PathNotFound, X0ErrorCategory.ObjectNotFound,
+                "a project directory", $"no directory {root}", "Pass -Path with the project root", root);
+        }
+        context.Progress.Report(new X0Progress("Step-X0Version", "Reading configuration", 5));
+        var config = ConfigLoader.Load(root);
+        foreach (var w in config.Warnings) context.Log.Warning(w);
+        if (config.Sources.Count > 0) context.Log.Verbose($"Configuration from: {string.Join(", ", config.Sources)}");
+
+        var commit = config.Commit && !request.NoCommit;
+        // A tag on a commit that does not contain the bump would name the wrong tree.
+        var tag = config.Tag && !request.NoTag && commit;
+        var remote = request.Remote ?? config.Remote;
+        var needsGit = commit || tag || request.Push;
+
+        using var repo = needsGit ? _openRepository(root, request.Token) : TryOpen(root, request.Token);
+        GitHead? head = null;
+        if (repo is not null)
+        {
+            context.Progress.Report(new X0Progress("Step-X0Version", "Checking the repository", 15));
+            head = repo.Head;
+            if (needsGit)
+            {
+                CheckHead(head, root);
+                if (repo.IsShallow)
+                {
+                    throw new X0Exception(ErrorIds.ShallowClone, X0ErrorCategory.InvalidOperation,
+                        "a clone with full history and tags", "a shallow clone (history and tags cut off)",
+                        "In GitHub Actions set fetch-depth: 0 on actions/checkout; locally run git fetch --tags --unshallow", root);
+                }
+            }
+            var dirty = repo.GetDirtyPaths();
+            if (dirty.Count > 0 && !(request.AllowDirty || config.AllowDirty) && needsGit)
+            {
+                throw new X0Exception(ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
+                    "a clean working tree", $"uncommitted changes in {dirty.Count} path(s): {string.Join(", ", dirty.Take(20).Select(d => $"{d.Path} [{d.Status}]"))}{(dirty.Count > 20 ? ", …" : "")}",
+                    "Commit or stash them (git stash), or pass -AllowDirty to bump anyway", root);
+            }
+            ct.ThrowIfCancellationRequested();
+        }
+
+        context.Progress.Report(new X0Progress("Step-X0Version", "Reading version files", 30));
+        var located = VersionFileLocator.Locate(config, context.Log);
+        var readings = ReadAll(located, config);
+        var current = AgreeOnCurrent(readings, config);
+        if (repo is not null && needsGit)
+        {
+            var dirtyVersionFiles = repo.GetDirtyPaths().Select(d => d.Path).Intersect(
+                readings.Select(r => RepoRelative(repo, r.File.FullPath)), StringComparer.Ordinal).ToList();
+            if (dirtyVersionFiles.Count > 0)
+            {
+                throw new X0Exception(ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
+                    "version files without uncommitted changes (the release commit holds only the version change)",
+                    $"changes in {string.Join(", ", dirtyVersionFiles)}", "Commit or stash those changes first", root);
+            }
+        }
+
+        // Tags known locally, and on the remote when there is one: counters stay monotonic and
+        // a version already used anywhere is refused before anything is written.
+        var tagFormat = config.Tags;
+        var knownTags = repo?.GetTags().Select(t => t.Name).ToList() ?? new List<string>();
+        IReadOnlyList<GitRemoteRef> remoteTags = Array.Empty<GitRemoteRef>();
+        var hasRemote = repo?.GetRemoteUrl(remote) is not null;
+        if (request.Push && !hasRemote)
+        {
+            throw new X0Exception(ErrorIds.RemoteNotFound, X0ErrorCategory.ObjectNotFound,
+                $"a git remote named '{remote}' to push to", "no such remote",
+                $"Add it with git remote add {remote} <url>, or pass -Remote", remote);
+        }
+        if (repo is not null && hasRemote && tag)
+        {
+            context.Progress.Report(new X0Progress("Step-X0Version", $"Reading tags on {remote}", 45));
+            try
+            {
+                remoteTags = await repo.ListRemoteRefsAsync(remote, new[] { $"refs/tags/{tagFormat.Prefix}*" }, ct).ConfigureAwait(false);
+            }
+            catch (X0Exception ex) when (!request.Push)
+            {
+                context.Log.Warning($"Could not read tags from '{remote}' (the tag is checked locally only): {ex.Found}");
+            }
+        }
+        var remoteTagNames = remoteTags.Select(r => r.Name["refs/tags/".Length..]).ToList();
+        var missingLocally = remoteTagNames.Where(n => tagFormat.TryParse(n, out _)).Except(knownTags, StringComparer.Ordinal).ToList();
+        if (missingLocally.Count > 0)
+        {
+            throw new X0Exception(ErrorIds.TagsMissing, X0ErrorCategory.InvalidOperation,
+                $"every release tag of '{remote}' to be present locally", $"{missingLocally.Count} missing ({string.Join(", ", missingLocally.Take(5))})",
+                $"Run git fetch --tags {remote} (in GitHub Actions: fetch-depth: 0 on actions/checkout)", root);
+        }
+
+        var knownVersions = knownTags.Concat(remoteTagNames)
+            .Select(n => tagFormat.TryParse(n, out var v) ? v : null)
+            .Where(v => v is not null)
+            .Select(v => v!)
+            .ToList();
+        var bump = request.Bump;
+        if (bump.PreReleaseLabel is { Length: 0 } && !current.IsPrerelease)
+        {
+            bump = bump with { PreReleaseLabel = config.PreReleaseLabel };
+        }
+        var next = VersionBump.Next(current, bump, knownVersions);
+        context.Log.Verbose($"Version {current} → {next} ({request.Bump})");
+
+        string? tagName = null;
+        if (tag)
+        {
+            tagName = tagFormat.Format(next);
+            if (repo!.FindTag(tagName) is { } existing)
+            {
+                throw new X0Exception(ErrorIds.TagExists, X0ErrorCategory.ResourceExists,
+                    $"tag {tagName} to be free", $"it already exists locally at {existing.TargetSha[..12]}",
+                    "Versions are never reused: pick the next version, or delete the stray local tag with git tag -d " + tagName, tagName);
+            }
+            if (remoteTagNames.Contains(tagName, StringComparer.Ordinal))
+            {
+                throw new X0Exception(ErrorIds.TagExistsOnRemote, X0ErrorCategory.ResourceExists,
+                    $"tag {tagName} to be unused on '{remote}'", "it already exists there: this version was already used",
+                    "Fetch tags (git fetch --tags) and bump to the next version; never move a published tag", tagName);
+            }
+        }
+
+        context.Progress.Report(new X0Progress("Step-X0Version", "Planning edits", 60));
+        var changes = readings.Select(r => PlanFile(r.File, r.Content, r.Reading, next)).ToList();
+
+        if (request.Push && repo is not null && head?.Branch is not null)
+        {
+            context.Progress.Report(new X0Progress("Step-X0Version", $"Comparing {head.Branch} with {remote}", 75));
+            var remoteBranch = await repo.ListRemoteRefsAsync(remote, new[] { $"refs/heads/{head.Branch}" }, ct).ConfigureAwait(false);
+            var remoteSha = remoteBranch.FirstOrDefault(r => r.Name == $"refs/heads/{head.Branch}")?.Sha;
+            if (remoteSha is not null && !repo.IsAncestor(remoteSha, head.Sha!))
+            {
+                throw new X0Exception(ErrorIds.BranchBehindRemote, X0ErrorCategory.InvalidOperation,
+                    $"{head.Branch} to contain everything on {remote}/{head.Branch}",
+                    $"{remote}/{head.Branch} is at {remoteSha[..12]}, which {head.Branch} does not contain",
+                    $"Run git pull --rebase {remote} {head.Branch}, check the result, then bump again", head.Branch);
+            }
+        }
+
+        var values = Placeholders(current, next, tagName, tagFormat);
+        return new StepVersionPlan
+        {
+            ProjectRoot = root,
+            RepositoryRoot = repo?.WorkingDirectory,
+            Previous = current,
+            Next = next,
+            Files = changes,
+            CommitMessage = commit ? Render(config.CommitMessage, values) : null,
+            Tag = tagName,
+            TagMessage = tagName is null ? null : Render(config.TagMessage, values),
+            Branch = head?.Branch,
+            HeadSha = head?.Sha,
+            Push = request.Push,
+            Remote = remote,
+            ConfigSources = config.Sources,
+        };
+    }
+
+    /// <summary>Applies a plan. On any failure every local change is undone before the error surfaces.</summary>
+    public async Task<StepVersionResult> ExecuteAsync(StepVersionPlan plan, StepVersionRequest request, X0Context context, bool push = true)
+    {
+        var ct = context.Cancellation;
+        var files = new AtomicFileSet(_fileOperations);
+        foreach (var f in plan.Files)
+        {
+            files.Add(f.File.FullPath, f.Original, f.Updated);
+        }
+        context.Progress.Report(new X0Progress("Step-X0Version", $"Writing {plan.Files.Count} version file(s)", 80));
+        files.Commit(ct);
+        context.Log.Verbose($"Wrote {string.Join(", ", plan.Files.Select(f => f.File.RelativePath))}");
+
+        if (plan.CommitMessage is null)
+        {
+            return new StepVersionResult(plan, null, false, false);
+        }
+
+        using var repo = _openRepository(plan.ProjectRoot, request.Token);
+        var paths = plan.Files.Select(f => RepoRelative(repo, f.File.FullPath)).Distinct(StringComparer.Ordinal).ToList();
+        string? commitSha = null;
+        var tagged = false;
+        try
+        {
+            // Past this point cancellation would leave a half-release; finish locally, then honour it.
+            context.Progress.Report(new X0Progress("Step-X0Version", "Committing", 85));
+            commitSha = repo.CommitPaths(paths, plan.CommitMessage);
+            context.Log.Verbose($"Committed {commitSha[..12]}: {plan.CommitMessage.Split('\n')[0]}");
+            if (plan.Tag is not null)
+            {
+                repo.CreateAnnotatedTag(plan.Tag, commitSha, plan.TagMessage ?? plan.Tag);
+                tagged = true;
+                context.Log.Verbose($"Tagged {commitSha[..12]} as {plan.Tag}");
+            }
+            if (plan.Push && push)
+            {
+                ct.ThrowIfCancellationRequested();
+                context.Progress.Report(new X0Progress("Step-X0Version", $"Pushing to {plan.Remote}", 90));
+                await PushAndVerifyAsync(repo, plan, commitSha, ct).ConfigureAwait(false);
+                return new StepVersionResult(plan, commitSha, tagged, true);
+            }
+            return new StepVersionResult(plan, commitSha, tagged, false);
+        }
+        catch (PartialPushException partial)
+        {
+            throw partial.Error;
+        }
+        catch (Exception ex)
+        {
+            context.Log.Warning($"Rolling back the local commit and tag: {SecretRedactor.Redact(ex.Message)}");
+            Rollback(repo, plan, paths, commitSha, tagged);
+            throw;
+        }
+    }
+
+    private static async Task PushAndVerifyAsync(IGitRepository repo, StepVersionPlan plan, string commitSha, CancellationToken ct)
+    {
+        var refspecs = new List<string> { $"refs/heads/{plan.Branch}:refs/heads/{plan.Branch}" };
+        if (plan.Tag is not null) refspecs.Add($"refs/tags/{plan.Tag}:refs/tags/{plan.Tag}");
+        Exception? pushError = null;
+        try
+        {
+            await repo.PushAsync(plan.Remote, refspecs, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is X0Exception or OperationCanceledException)
+        {
+            pushError = ex;
+        }
+
+        // The exit code is not the truth; the remote's refs are. Read them even after a failure:
+        // a push cut off after the server applied it is a success.
+        var patterns = refspecs.Select(r => r.Split(':')[1]).ToList();
+        var refs = await repo.ListRemoteRefsAsync(plan.Remote, patterns, CancellationToken.None).ConfigureAwait(false);
+        var branchOk = refs.Any(r => r.Name == $"refs/heads/{plan.Branch}" && r.Sha == commitSha);
+        var tagOk = plan.Tag is null || refs.Any(r => r.Name == $"refs/tags/{plan.Tag}" && r.CommitSha == commitSha);
+        if (branchOk && tagOk)
+        {
+            return;
+        }
+        if (branchOk)
+        {
+            // The remote already holds the release commit: undoing it locally would fork history.
+            throw new PartialPushException(new X0Exception(ErrorIds.PushRejected, X0ErrorCategory.InvalidResult,
+                $"{plan.Remote} to hold tag {plan.Tag} at {commitSha[..12]}", $"the branch was pushed but the tag was not",
+                $"Push the tag with git push {plan.Remote} refs/tags/{plan.Tag}; the local commit and tag were kept", plan.Remote));
+        }
+        if (pushError is not null)
+        {
+            throw pushError;
+        }
+        throw new X0Exception(ErrorIds.PushRejected, X0ErrorCategory.InvalidResult,
+            $"{plan.Remote} to hold {plan.Branch} and {plan.Tag} at {commitSha[..12]} after the push",
+            $"branch {(branchOk ? "updated" : "not updated")}, tag {(tagOk ? "present" : "missing")} (the push reported success)",
+            "Check the remote's branch protection and hooks; the local commit and tag were rolled back", plan.Remote);
+    }
+
+    private static void Rollback(IGitRepository repo, StepVersionPlan plan, IReadOnlyList<string> paths, string? commitSha, bool tagged)
+    {
+        if (tagged && plan.Tag is not null) repo.DeleteTag(plan.Tag);
+        if (commitSha is not null && plan.HeadSha is not null) repo.UndoCommit(plan.HeadSha, paths);
+        foreach (var f in plan.Files)
+        {
+            File.WriteAllBytes(f.File.FullPath, f.Original);
+        }
+    }
+
+    private static IGitRepository? TryOpen(string root, string? token)
+    {
+        try
+        {
+            return LibGit2Repository.Open(root, token);
+        }
+        catch (X0Exception)
+        {
+            return null;
+        }
+    }
+
+    private static void CheckHead(GitHead head, string root)
+    {
+        if (head.IsUnborn)
+        {
+            throw new X0Exception(ErrorIds.GitCommandFailed, X0ErrorCategory.InvalidOperation,
+                "a branch with at least one commit", "a repository without commits", "Make an initial commit first", root);
+        }
+        if (head.IsDetached)
+        {
+            throw new X0Exception(ErrorIds.DetachedHead, X0ErrorCategory.InvalidOperation,
+                "a checked-out branch to commit the bump to", $"a detached HEAD at {head.Sha![..12]}",
+                "Switch to the release branch first (git switch main); in GitHub Actions check out the branch, not the tag or PR merge ref, or pass -NoCommit", root);
+        }
+    }
+
+    private static List<(VersionFile File, TextFileContent Content, VersionReading Reading)> ReadAll(
+        IReadOnlyList<(VersionFile File, TextFileContent Content)> located, X0Config config)
+    {
+        var result = new List<(VersionFile, TextFileContent, VersionReading)>();
+        // Self-describing files first; their version anchors literal search templates.
+        foreach (var (file, content) in located.Where(l => l.File is not PatternVersionFile))
+        {
+            result.Add((file, content, file.Read(content)));
+        }
+        var known = result.Count > 0 ? result[0].Item3.Version
+            : config.LegacyCurrentVersion is { } lc ? VersionText.ParseLenient(lc) : null;
+        foreach (var (file, content) in located.Where(l => l.File is PatternVersionFile))
+        {
+            var pattern = (PatternVersionFile)file;
+            pattern.KnownCurrentVersion = known;
+            var reading = pattern.Read(content);
+            known ??= reading.Version;
+            result.Add((file, content, reading));
+        }
+        return result;
+    }
+
+    private static SemVersion AgreeOnCurrent(List<(VersionFile File, TextFileContent Content, VersionReading Reading)> readings, X0Config config)
+    {
+        var distinct = readings.Select(r => r.Reading.Version.WithoutMetadata()).Distinct().ToList();
+        if (distinct.Count > 1)
+        {
+            throw new X0Exception(ErrorIds.VersionMismatch, X0ErrorCategory.InvalidData,
+                "every version file to hold the same version",
+                string.Join("; ", readings.Select(r => $"{r.File.RelativePath} ({r.File.Anchor}) = {r.Reading.Written}")),
+                "Make the files agree (edit the odd one out by hand), then bump", config.Root);
+        }
+        return readings[0].Reading.Version;
+    }
+
+    private static VersionFileChange PlanFile(VersionFile file, TextFileContent content, VersionReading reading, SemVersion next)
+    {
+        var text = content.Text;
+        var sites = reading.Sites.OrderBy(s => s.Start).ToList();
+        var sb = new System.Text.StringBuilder(text.Length + 16);
+        var position = 0;
+        var replacements = new List<(int Start, int Length, string New)>();
+        foreach (var site in sites)
+        {
+            var replacement = site.Render(next);
+            sb.Append(text, position, site.Start - position).Append(replacement);
+            position = site.Start + site.Length;
+            replacements.Add((site.Start, site.Length, replacement));
+        }
+        sb.Append(text, position, text.Length - position);
+        var updatedText = sb.ToString();
+
+        var lines = new List<VersionLineChange>();
+        var shift = 0;
+        foreach (var (start, length, replacement) in replacements)
+        {
+            var before = TextLines.LineText(text, start);
+            var after = TextLines.LineText(updatedText, start + shift);
+            lines.Add(new VersionLineChange(file.RelativePath, TextLines.LineNumberAt(text, start), before, after));
+            shift += replacement.Length - length;
+        }
+        return new VersionFileChange(file, content.Bytes, content.Encode(updatedText), lines);
+    }
+
+    private static string RepoRelative(IGitRepository repo, string fullPath) =>
+        System.IO.Path.GetRelativePath(repo.WorkingDirectory, fullPath).Replace('\\', '/');
+
+    private static Dictionary<string, string> Placeholders(SemVersion current, SemVersion next, string? tag, TagFormat format) => new()
+    {
+        ["{current_version}"] = current.ToString(),
+        ["{new_version}"] = next.ToString(),
+        ["{version}"] = next.ToString(),
+        ["{previous_version}"] = current.ToString(),
+        ["{tag}"] = tag ?? format.Format(next),
+        ["{current_tag}"] = format.Format(current),
+    };
+
+    private static string Render(string template, Dictionary<string, string> values)
+    {
+        foreach (var (k, v) in values) template = template.Replace(k, v, StringComparison.Ordinal);
+        return template;
+    }
+}
+
+/// <summary>A push that reached the remote only in part; carries the error to surface without a local rollback.</summary>
+internal sealed class PartialPushException(X0Exception error) : Exception(error.Message, error)
+{
+    public X0Exception Error { get; } = error;
+}

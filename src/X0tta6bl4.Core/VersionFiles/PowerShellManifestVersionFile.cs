@@ -1,0 +1,87 @@
+using System.Text.RegularExpressions;
+using Semver;
+using X0tta6bl4.Core.Diagnostics;
+using X0tta6bl4.Core.Versioning;
+
+namespace X0tta6bl4.Core.VersionFiles;
+
+/// <summary>
+/// A module manifest: <c>ModuleVersion = '1.2.0'</c> plus <c>PrivateData.PSData.Prerelease = 'rc1'</c>.
+/// The Gallery allows only letters and digits in Prerelease, so SemVer <c>rc.1</c> is written <c>rc1</c>
+/// and read back as <c>rc.1</c>.
+/// </summary>
+public sealed class PowerShellManifestVersionFile : VersionFile
+{
+    private static readonly Regex ModuleVersion = new(@"^[ \t]*ModuleVersion[ \t]*=[ \t]*(?<q>['""])(?<v>[^'""\r\n]*)\k<q>",
+        RegexOptions.Multiline | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled);
+    private static readonly Regex Prerelease = new(@"^[ \t]*Prerelease[ \t]*=[ \t]*(?<q>['""])(?<v>[^'""\r\n]*)\k<q>",
+        RegexOptions.Multiline | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled);
+    private static readonly Regex LabelAndCounter = new(@"^(?<label>[A-Za-z][A-Za-z-]*?)(?<n>[0-9]+)$", RegexOptions.CultureInvariant);
+
+    public PowerShellManifestVersionFile(string path, string root) : base(path, root) { }
+
+    public override string Anchor => "ModuleVersion + PSData.Prerelease";
+    public override VersionScheme Scheme => VersionScheme.SemVer;
+
+    public override VersionReading Read(TextFileContent content)
+    {
+        var text = content.Text;
+        var mv = ModuleVersion.Matches(text);
+        if (mv.Count == 0)
+        {
+            throw NotFound("a line ModuleVersion = 'X.Y.Z'");
+        }
+        if (mv.Count > 1)
+        {
+            throw Ambiguous("one ModuleVersion line", mv.Count, mv.Select(m => TextLines.LineNumberAt(text, m.Index)));
+        }
+        var pre = Prerelease.Matches(text);
+        if (pre.Count > 1)
+        {
+            throw Ambiguous("at most one Prerelease line", pre.Count, pre.Select(m => TextLines.LineNumberAt(text, m.Index)));
+        }
+
+        var core = mv[0].Groups["v"];
+        var parts = core.Value.Split('.');
+        if (parts.Length is < 2 or > 3 || !VersionText.TryParseSemVer(parts.Length == 2 ? core.Value + ".0" : core.Value, out var coreVersion))
+        {
+            throw new X0Exception(ErrorIds.InvalidVersion, X0ErrorCategory.InvalidData,
+                "ModuleVersion with two or three numeric parts (SemVer has no fourth)", $"'{core.Value}' in {RelativePath}",
+                $"Set ModuleVersion in {RelativePath} to MAJOR.MINOR.PATCH", FullPath);
+        }
+
+        var preGroup = pre.Count == 1 ? pre[0].Groups["v"] : null;
+        var semver = coreVersion!;
+        if (preGroup is { Length: > 0 })
+        {
+            var m = LabelAndCounter.Match(preGroup.Value);
+            var prerelease = m.Success ? $"{m.Groups["label"].Value}.{int.Parse(m.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture)}" : preGroup.Value;
+            semver = SemVersion.ParsedFrom(coreVersion!.Major, coreVersion.Minor, coreVersion.Patch, prerelease);
+        }
+
+        var sites = new List<VersionSite>
+        {
+            new(core.Index, core.Length, core.Value, v => $"{v.Major}.{v.Minor}.{v.Patch}"),
+        };
+        var rel = RelativePath;
+        var path = FullPath;
+        if (preGroup is not null)
+        {
+            sites.Add(new VersionSite(preGroup.Index, preGroup.Length, preGroup.Value, v => GalleryPrerelease(v)));
+        }
+        else
+        {
+            sites[0] = new VersionSite(core.Index, core.Length, core.Value, v => v.IsPrerelease
+                ? throw new X0Exception(ErrorIds.PatternNotFound, X0ErrorCategory.InvalidData,
+                    "a Prerelease = '' entry under PrivateData.PSData to hold the pre-release", $"none in {rel}",
+                    $"Add Prerelease = '' to PrivateData.PSData in {rel}", path)
+                : $"{v.Major}.{v.Minor}.{v.Patch}");
+        }
+        var written = preGroup is { Length: > 0 } ? $"{core.Value}-{preGroup.Value}" : core.Value;
+        return new VersionReading(semver, written, sites);
+    }
+
+    /// <summary>SemVer pre-release as the Gallery spells it: identifiers joined without dots ("rc.1" → "rc1").</summary>
+    public static string GalleryPrerelease(SemVersion v) =>
+        v.IsPrerelease ? string.Concat(v.PrereleaseIdentifiers.Select(i => i.Value.Replace("-", string.Empty, StringComparison.Ordinal))) : string.Empty;
+}

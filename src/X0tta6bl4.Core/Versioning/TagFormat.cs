@@ -1,0 +1,64 @@
+using Semver;
+using X0tta6bl4.Core.Diagnostics;
+
+namespace X0tta6bl4.Core.Versioning;
+
+/// <summary>
+/// A tag template such as <c>v{version}</c> or <c>pkg@{version}</c>. Turns versions into tag names and
+/// back; tags outside the template (junk, other packages' prefixes) are simply not versions.
+/// </summary>
+public sealed class TagFormat
+{
+    public const string Placeholder = "{version}";
+    public const string Default = "v{version}";
+
+    public TagFormat(string template)
+    {
+        // bump2version spells it {new_version}; accept both.
+        var normalized = template.Replace("{new_version}", Placeholder, StringComparison.Ordinal);
+        var index = normalized.IndexOf(Placeholder, StringComparison.Ordinal);
+        if (index < 0 || normalized.IndexOf(Placeholder, index + 1, StringComparison.Ordinal) >= 0)
+        {
+            throw new X0Exception(ErrorIds.ConfigInvalid, X0ErrorCategory.InvalidArgument,
+                "a tag format with exactly one {version} placeholder, such as v{version}", $"'{template}'",
+                "Set tag_format (or tag_name) to a template like v{version}", template);
+        }
+        Template = normalized;
+        Prefix = normalized[..index];
+        Suffix = normalized[(index + Placeholder.Length)..];
+    }
+
+    public string Template { get; }
+    public string Prefix { get; }
+    public string Suffix { get; }
+
+    public string Format(SemVersion version) => Prefix + version + Suffix;
+
+    /// <summary>The version a tag names, or false when the tag is not one of ours.</summary>
+    public bool TryParse(string tagName, out SemVersion? version)
+    {
+        version = null;
+        if (!tagName.StartsWith(Prefix, StringComparison.Ordinal) || !tagName.EndsWith(Suffix, StringComparison.Ordinal)
+            || tagName.Length <= Prefix.Length + Suffix.Length)
+        {
+            return false;
+        }
+        var text = tagName.Substring(Prefix.Length, tagName.Length - Prefix.Length - Suffix.Length);
+        return VersionText.TryParseSemVer(text, out version);
+    }
+
+    /// <summary>The highest version by SemVer precedence among tags in this format (never lexicographic).</summary>
+    public SemVersion? Latest(IEnumerable<string> tagNames, bool includePrerelease = true)
+    {
+        SemVersion? best = null;
+        foreach (var name in tagNames)
+        {
+            if (TryParse(name, out var v) && (includePrerelease || !v!.IsPrerelease)
+                && (best is null || v!.ComparePrecedenceTo(best) > 0))
+            {
+                best = v;
+            }
+        }
+        return best;
+    }
+}

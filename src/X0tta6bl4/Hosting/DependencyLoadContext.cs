@@ -1,0 +1,124 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Runtime.Loader;
+
+namespace X0tta6bl4.Hosting;
+
+/// <summary>
+/// The module's private load context: X0tta6bl4.Core and every third-party assembly it uses load here
+/// from the <c>dependencies/</c> folder, so another module's LibGit2Sharp, Octokit or Newtonsoft.Json in
+/// the default context never collides with ours. Native libraries (libgit2, e_sqlite3) are resolved
+/// from <c>dependencies/runtimes/&lt;rid&gt;/native/</c>, which pwsh itself never probes.
+/// </summary>
+internal sealed class DependencyLoadContext : AssemblyLoadContext
+{
+    private readonly string _directory;
+    private readonly List<string> _searched = new();
+
+    public DependencyLoadContext(string directory) : base("x0tta6bl4", isCollectible: false)
+    {
+        _directory = directory;
+    }
+
+    public string Directory => _directory;
+
+    /// <summary>Paths tried for the last native library that could not be found (for the error message).</summary>
+    public IReadOnlyList<string> LastNativeSearch
+    {
+        get
+        {
+            lock (_searched) return _searched.ToList();
+        }
+    }
+
+    protected override Assembly? Load(AssemblyName assemblyName)
+    {
+        var path = Path.Combine(_directory, assemblyName.Name + ".dll");
+        // Framework assemblies (System.*) are not in dependencies/ and resolve from the default context.
+        return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
+    }
+
+    protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
+    {
+        var tried = new List<string>();
+        foreach (var rid in RuntimeIdentifiers())
+        {
+            var native = Path.Combine(_directory, "runtimes", rid, "native");
+            foreach (var file in FileNames(unmanagedDllName))
+            {
+                var candidate = Path.Combine(native, file);
+                tried.Add(candidate);
+                if (File.Exists(candidate))
+                {
+                    return LoadUnmanagedDllFromPath(candidate);
+                }
+            }
+        }
+        lock (_searched)
+        {
+            _searched.Clear();
+            _searched.AddRange(tried);
+        }
+        // Let the runtime try its default probing (a system libgit2, say) before failing.
+        return IntPtr.Zero;
+    }
+
+    /// <summary>Most specific first: linux-musl-x64 before linux-x64, and so on.</summary>
+    internal static IEnumerable<string> RuntimeIdentifiers()
+    {
+        var arch = RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 => "x64",
+            Architecture.Arm64 => "arm64",
+            Architecture.X86 => "x86",
+            Architecture.Arm => "arm",
+            var other => other.ToString().ToLowerInvariant(),
+        };
+        if (OperatingSystem.IsWindows())
+        {
+            yield return $"win-{arch}";
+        }
+        else if (OperatingSystem.IsMacOS())
+        {
+            yield return $"osx-{arch}";
+        }
+        else
+        {
+            if (IsMusl()) yield return $"linux-musl-{arch}";
+            yield return $"linux-{arch}";
+        }
+    }
+
+    private static IEnumerable<string> FileNames(string name)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            yield return name.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? name : name + ".dll";
+        }
+        else if (OperatingSystem.IsMacOS())
+        {
+            yield return "lib" + name + ".dylib";
+            yield return name + ".dylib";
+            yield return name;
+        }
+        else
+        {
+            yield return "lib" + name + ".so";
+            yield return name + ".so";
+            yield return name;
+        }
+    }
+
+    private static bool IsMusl()
+    {
+        try
+        {
+            return File.Exists("/etc/alpine-release")
+                || System.IO.Directory.EnumerateFiles("/lib", "ld-musl-*").Any();
+        }
+        catch (Exception)
+        {
+            return false;
+        }
+    }
+}
