@@ -56,8 +56,16 @@ public abstract class X0Cmdlet : PSCmdlet
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
             // Ctrl+C: let the worker finish its rollback (it observes the same token), then stop.
-            task.Wait(TimeSpan.FromSeconds(30));
+            WaitQuietly(task);
             throw new PipelineStoppedException();
+        }
+        catch (Exception)
+        {
+            // Downstream stopped the pipeline (Select-Object -First) or a write failed: stop the
+            // worker the same way Ctrl+C would, let it clean up, and let the exception travel on.
+            _stop.Cancel();
+            WaitQuietly(task);
+            throw;
         }
         finally
         {
@@ -80,6 +88,18 @@ public abstract class X0Cmdlet : PSCmdlet
         catch (Exception ex)
         {
             WriteError(ErrorRecordFactory.Create(ex));
+        }
+    }
+
+    private static void WaitQuietly(Task task)
+    {
+        try
+        {
+            task.Wait(TimeSpan.FromSeconds(30));
+        }
+        catch (AggregateException)
+        {
+            // The worker's own failure is secondary to the reason the pipeline is stopping.
         }
     }
 
@@ -181,7 +201,7 @@ public abstract class X0Cmdlet : PSCmdlet
                 _queue.Add(action);
                 return true;
             }
-            catch (InvalidOperationException)
+            catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
             {
                 // The pipeline has stopped; nothing can be written any more.
                 return false;
