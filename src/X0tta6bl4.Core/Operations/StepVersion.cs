@@ -131,9 +131,9 @@ public sealed class StepVersion
         }
 
         context.Progress.Report(new X0Progress("Step-X0Version", "Reading version files", 30));
-        var located = VersionFileLocator.Locate(config, context.Log);
-        var readings = ReadAll(located, config);
-        var current = AgreeOnCurrent(readings, config);
+        var project = ProjectVersionReader.Read(config, context.Log);
+        var readings = project.Files;
+        var current = project.Version;
         if (repo is not null && needsGit)
         {
             var dirtyVersionFiles = repo.GetDirtyPaths().Select(d => d.Path).Intersect(
@@ -377,41 +377,6 @@ public sealed class StepVersion
                 "a checked-out branch to commit the bump to", $"a detached HEAD at {head.Sha![..12]}",
                 "Switch to the release branch first (git switch main); in GitHub Actions check out the branch, not the tag or PR merge ref, or pass -NoCommit", root);
         }
-    }
-
-    private static List<(VersionFile File, TextFileContent Content, VersionReading Reading)> ReadAll(
-        IReadOnlyList<(VersionFile File, TextFileContent Content)> located, X0Config config)
-    {
-        var result = new List<(VersionFile, TextFileContent, VersionReading)>();
-        // Self-describing files first; their version anchors literal search templates.
-        foreach (var (file, content) in located.Where(l => l.File is not PatternVersionFile))
-        {
-            result.Add((file, content, file.Read(content)));
-        }
-        var known = result.Count > 0 ? result[0].Item3.Version
-            : config.LegacyCurrentVersion is { } lc ? VersionText.ParseLenient(lc) : null;
-        foreach (var (file, content) in located.Where(l => l.File is PatternVersionFile))
-        {
-            var pattern = (PatternVersionFile)file;
-            pattern.KnownCurrentVersion = known;
-            var reading = pattern.Read(content);
-            known ??= reading.Version;
-            result.Add((file, content, reading));
-        }
-        return result;
-    }
-
-    private static SemVersion AgreeOnCurrent(List<(VersionFile File, TextFileContent Content, VersionReading Reading)> readings, X0Config config)
-    {
-        var distinct = readings.Select(r => r.Reading.Version.WithoutMetadata()).Distinct().ToList();
-        if (distinct.Count > 1)
-        {
-            throw new X0Exception(ErrorIds.VersionMismatch, X0ErrorCategory.InvalidData,
-                "every version file to hold the same version",
-                string.Join("; ", readings.Select(r => $"{r.File.RelativePath} ({r.File.Anchor}) = {r.Reading.Written}")),
-                "Make the files agree (edit the odd one out by hand), then bump", config.Root);
-        }
-        return readings[0].Reading.Version;
     }
 
     private static VersionFileChange PlanFile(VersionFile file, TextFileContent content, VersionReading reading, SemVersion next)
