@@ -15,7 +15,7 @@ public static class ConfigLoader
     private static readonly HashSet<string> KnownKeys = new(StringComparer.Ordinal)
     {
         "tag_format", "commit_message", "tag_message", "commit", "tag", "allow_dirty", "remote",
-        "prerelease_label", "version_files", "detect_version_files",
+        "prerelease_label", "version_files", "detect_version_files", "release_dir",
     };
 
     /// <summary>Keys that later features register (notes, gates, images, releases); kept here so warnings stay precise.</summary>

@@ -34,6 +34,20 @@ public static class ErrorIds
     public const string GitCommandFailed = "X0.GitCommandFailed";
     public const string NothingToCommit = "X0.NothingToCommit";
 
+    // Releases
+    public const string ReleaseTagNotFound = "X0.ReleaseTagNotFound";
+    public const string ReleaseNotAtHead = "X0.ReleaseNotAtHead";
+    public const string TagNotOnRemote = "X0.TagNotOnRemote";
+    public const string ChangelogMissingVersion = "X0.ChangelogMissingVersion";
+    public const string NotesEmpty = "X0.NotesEmpty";
+    public const string GatesFailed = "X0.GatesFailed";
+    public const string AssetNotFound = "X0.AssetNotFound";
+    public const string AssetDiffers = "X0.AssetDiffers";
+    public const string TokenMissing = "X0.TokenMissing";
+    public const string PermissionMissing = "X0.PermissionMissing";
+    public const string ReleaseConflict = "X0.ReleaseConflict";
+    public const string GitHubUnavailable = "X0.GitHubUnavailable";
+
     // Hosting
     public const string NativeLibraryMissing = "X0.NativeLibraryMissing";
 

@@ -1,0 +1,49 @@
+namespace X0tta6bl4.Core.Releasing;
+
+/// <summary>Produces the release notes for a tag (the Conventional Commits engine behind it).</summary>
+public interface IReleaseNotesSource
+{
+    /// <summary>Notes for the range previous release tag → <paramref name="tag"/>.</summary>
+    Task<ReleaseNotes> GetNotesAsync(string repositoryRoot, string tag, CancellationToken cancellation);
+}
+
+/// <summary>Runs the project's quality gates (the Invoke-X0Test engine behind it).</summary>
+public interface IQualityGates
+{
+    Task<GateSummary> RunAsync(string projectRoot, Diagnostics.X0Context context);
+}
+
+/// <summary>A release on GitHub as the API reports it.</summary>
+public sealed record GitHubReleaseInfo(
+    long Id,
+    string TagName,
+    bool Draft,
+    bool Prerelease,
+    string HtmlUrl,
+    string? Body,
+    IReadOnlyList<GitHubAssetInfo> Assets,
+    bool Immutable = false);
+
+/// <summary>An asset on a GitHub release. <see cref="State"/> is "uploaded", or "starter"/"open" for a broken upload.</summary>
+public sealed record GitHubAssetInfo(long Id, string Name, long Size, string State, string? Digest, string DownloadUrl);
+
+/// <summary>What the token may do on the repository, as far as the API tells.</summary>
+public sealed record GitHubPermissions(bool CanWriteContents, string Evidence);
+
+/// <summary>
+/// The GitHub release operations a release needs, owned by Core so the reconcile logic is tested
+/// against a contract-checked stand-in and adapters (Octokit) stay replaceable.
+/// </summary>
+public interface IGitHubReleaseGateway
+{
+    Task<GitHubPermissions> GetPermissionsAsync(string repository, CancellationToken cancellation);
+    /// <summary>Every release (published or draft) whose tag is <paramref name="tag"/>, oldest first. Drafts are invisible to get-by-tag, so this lists.</summary>
+    Task<IReadOnlyList<GitHubReleaseInfo>> FindReleasesAsync(string repository, string tag, CancellationToken cancellation);
+    Task<GitHubReleaseInfo> CreateDraftAsync(string repository, string tag, string name, string body, bool prerelease, CancellationToken cancellation);
+    Task<GitHubAssetInfo> UploadAssetAsync(string repository, GitHubReleaseInfo release, ReleaseAsset asset, IProgress<long>? progress, CancellationToken cancellation);
+    Task DeleteAssetAsync(string repository, long assetId, CancellationToken cancellation);
+    /// <summary>SHA-256 (hex) of an asset's bytes: from the API's digest when it gives one, else by download.</summary>
+    Task<string> GetAssetSha256Async(string repository, GitHubAssetInfo asset, CancellationToken cancellation);
+    Task<GitHubReleaseInfo> PublishAsync(string repository, long releaseId, CancellationToken cancellation);
+    Task DeleteReleaseAsync(string repository, long releaseId, CancellationToken cancellation);
+}
