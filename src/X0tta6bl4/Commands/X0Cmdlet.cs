@@ -28,6 +28,16 @@ public abstract class X0Cmdlet : PSCmdlet
 
     protected override void StopProcessing() => _stop.Cancel();
 
+    /// <summary>True under -WhatIf (bound, or inherited through $WhatIfPreference).</summary>
+    protected bool IsWhatIf()
+    {
+        if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound) && bound is SwitchParameter s)
+        {
+            return s.IsPresent;
+        }
+        return GetVariableValue("WhatIfPreference") is SwitchParameter { IsPresent: true } or true;
+    }
+
     /// <summary>Runs <paramref name="work"/> on a worker thread while this thread pumps its reports.</summary>
     protected void RunWorker(Func<WorkerScope, Task> work)
     {

@@ -1,0 +1,216 @@
+using System.Management.Automation;
+using System.Runtime.InteropServices;
+using System.Security;
+using X0tta6bl4.Core.Ci;
+using X0tta6bl4.Core.Diagnostics;
+using X0tta6bl4.Core.Operations;
+using X0tta6bl4.Core.Releasing;
+using X0tta6bl4.Models;
+
+namespace X0tta6bl4.Commands;
+
+/// <summary>
+/// <para type="synopsis">Publishes a verified, test-gated release: preflight, gates, notes, assets, GitHub Release — resumable.</para>
+/// </summary>
+[Cmdlet(VerbsData.Publish, "X0Release", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(X0Release))]
+public sealed class PublishX0ReleaseCommand : X0Cmdlet
+{
+    /// <summary>The release tag (default: the release tag at HEAD). Binds from Step-X0Version's Tag.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? Tag { get; set; }
+
+    /// <summary>The version to release; its tag is derived from tag_format. Binds from Step-X0Version's Version.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? Version { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName", "PSPath", "ProjectPath")]
+    public string? Path { get; set; }
+
+    /// <summary>Files to attach (paths or wildcards relative to the project); default: this version's files in dist/.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Asset { get; set; }
+
+    [Parameter]
+    public SwitchParameter SkipTests { get; set; }
+
+    [Parameter]
+    public SwitchParameter Draft { get; set; }
+
+    [Parameter]
+    public SecureString? Token { get; set; }
+
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ApiUrl { get; set; }
+
+    /// <summary>owner/name on GitHub (default: from the remote).</summary>
+    [Parameter]
+    [ValidatePattern(@"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
+    public string? Repository { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? OutputDirectory { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Remote { get; set; }
+
+    [Parameter]
+    public TimeSpan MaxWait { get; set; } = TimeSpan.FromMinutes(3);
+
+    protected override void ProcessRecord()
+    {
+        var root = string.IsNullOrEmpty(Path)
+            ? SessionState.Path.CurrentFileSystemLocation.ProviderPath
+            : GetUnresolvedProviderPathFromPSPath(Path);
+        var token = ResolveToken(root);
+        var whatIf = IsWhatIf();
+        RunWorker(scope => RunAsync(scope, root, token, whatIf));
+    }
+
+    private async Task RunAsync(WorkerScope scope, string root, string? token, bool whatIf)
+    {
+        var request = new ReleaseRequest
+        {
+            Path = root,
+            Tag = Tag,
+            Version = Tag is null ? Version : null,
+            Assets = Asset ?? Array.Empty<string>(),
+            SkipTests = SkipTests,
+            Draft = Draft,
+            Token = token,
+            ApiUrl = ApiUrl,
+            Repository = Repository,
+            OutputDirectory = OutputDirectory is null ? null : GetUnresolvedProviderPathFromPSPath(OutputDirectory),
+            Remote = Remote ?? "origin",
+            MaxWait = MaxWait,
+        };
+        var operation = new PublishRelease(ReleaseCollaboratorsFactory.Create(scope.Context, request.MaxWait));
+        var result = await operation.RunAsync(request, scope.Context, whatIf, (target, action) => scope.ShouldProcessAsync(target, action)).ConfigureAwait(false);
+
+        var output = new X0Release
+        {
+            Version = result.Version,
+            Tag = result.Tag,
+            Commit = result.Commit,
+            Repository = result.Repository,
+            Url = result.Url,
+            Draft = result.Draft,
+            Prerelease = result.Prerelease,
+            Succeeded = result.Succeeded,
+            Notes = result.Notes,
+            OutputDirectory = result.OutputDirectory,
+            Steps = result.Steps.Select(s => new X0ReleaseStep
+            {
+                Name = s.Name,
+                Status = s.Status.ToString(),
+                Detail = s.Detail,
+                Duration = s.Duration,
+                ErrorId = s.Error?.ErrorId,
+            }).ToArray(),
+            Assets = result.Assets.Select(a => new X0ReleaseAsset { Name = a.Name, Size = a.Size, Sha256 = a.Sha256, Url = a.Url, Path = a.Path }).ToArray(),
+            TestRun = result.Gates is null ? null : new X0ReleaseGates
+            {
+                Succeeded = result.Gates.Succeeded,
+                Passed = result.Gates.Passed,
+                Failed = result.Gates.Failed,
+                Skipped = result.Gates.Skipped,
+                LineCoverage = result.Gates.LineCoverage,
+                Summary = result.Gates.Summary,
+            },
+            TestsSkipped = result.TestsSkipped,
+        };
+
+        if (!whatIf)
+        {
+            var actions = GitHubActions.FromProcess();
+            if (output.Url is not null) actions.SetOutput("release-url", output.Url);
+            if (output.Version.Length > 0) actions.SetOutput("version", output.Version);
+            if (output.Tag.Length > 0) actions.SetOutput("tag", output.Tag);
+            actions.AppendSummary(Summary(output));
+        }
+        scope.WriteObject(output);
+        if (result.FirstFailure is { } failed)
+        {
+            scope.WriteError(failed.Error ?? new X0Exception(ErrorIds.Unexpected, X0ErrorCategory.NotSpecified,
+                $"step {failed.Name} to succeed", failed.Detail, "Run again with -Verbose"), output.Tag);
+        }
+    }
+
+    private static string Summary(X0Release r)
+    {
+        var lines = new List<string>
+        {
+            $"### Publish-X0Release {r.Tag}",
+            string.Empty,
+            r.Url is null ? $"Produced locally in `{r.OutputDirectory}`" : $"[{r.Tag}]({r.Url}){(r.Draft ? " (draft)" : string.Empty)}",
+            string.Empty,
+            "| step | status | detail |",
+            "|---|---|---|",
+        };
+        lines.AddRange(r.Steps.Select(s => $"| {s.Name} | {s.Status} | {s.Detail.Replace("|", "\\|", StringComparison.Ordinal)} |"));
+        return string.Join("\n", lines) + "\n";
+    }
+
+    private string? ResolveToken(string root)
+    {
+        string? raw = null;
+        if (Token is not null) raw = FromSecure(Token);
+        else if (Credential is not null) raw = Credential.GetNetworkCredential().Password;
+        raw ??= Environment.GetEnvironmentVariable("GITHUB_TOKEN");
+        raw ??= Environment.GetEnvironmentVariable("GH_TOKEN");
+        raw ??= FromSecretManagement(root);
+        return string.IsNullOrWhiteSpace(raw) ? null : SecretRedactor.Register(raw);
+    }
+
+    /// <summary>A SecretManagement secret named in config (github_token_secret), when that module is installed.</summary>
+    private string? FromSecretManagement(string root)
+    {
+        string? name;
+        try
+        {
+            name = ReleaseCollaboratorsFactory.TokenSecretName(root);
+        }
+        catch (X0Exception)
+        {
+            return null;
+        }
+        if (name is null) return null;
+        var available = InvokeCommand.InvokeScript("Get-Command -Name Get-Secret -ErrorAction SilentlyContinue");
+        if (available.Count == 0)
+        {
+            WriteWarning($"github_token_secret = '{name}' is configured but Microsoft.PowerShell.SecretManagement is not installed.");
+            return null;
+        }
+        var secret = InvokeCommand.InvokeScript("param($n) Get-Secret -Name $n -ErrorAction Stop", true, PipelineResultTypes.Output, null, name);
+        return secret.Count == 0 ? null : secret[0].BaseObject switch
+        {
+            SecureString s => FromSecure(s),
+            string s => s,
+            _ => null,
+        };
+    }
+
+    private static string FromSecure(SecureString secure)
+    {
+        var ptr = Marshal.SecureStringToGlobalAllocUnicode(secure);
+        try
+        {
+            return Marshal.PtrToStringUni(ptr) ?? string.Empty;
+        }
+        finally
+        {
+            Marshal.ZeroFreeGlobalAllocUnicode(ptr);
+        }
+    }
+}
