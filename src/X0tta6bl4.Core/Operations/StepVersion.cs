@@ -211,7 +211,12 @@ public sealed class StepVersion
         }
 
         context.Progress.Report(new X0Progress("Step-X0Version", "Planning edits", 60));
-        var changes = readings.Select(r => PlanFile(r.File, r.Content, r.Reading, next)).ToList();
+        // Several anchors may live in one file (pyproject [project].version and [tool.bumpversion]
+        // current_version): they become one edit of that file, or the last write would undo the others.
+        var changes = readings
+            .GroupBy(r => r.File.FullPath, StringComparer.Ordinal)
+            .Select(g => PlanFile(g.First().Content, g.Select(r => (r.File, r.Reading)).ToList(), next))
+            .ToList();
 
         if (request.Push && repo is not null && head?.Branch is not null)
         {
@@ -414,10 +419,32 @@ public sealed class StepVersion
         return readings[0].Reading.Version;
     }
 
-    private static VersionFileChange PlanFile(VersionFile file, TextFileContent content, VersionReading reading, SemVersion next)
+    /// <summary>
+    /// One edit of one file: every site of every anchor read from <paramref name="content"/>, applied to
+    /// the original text in order. Identical sites found by two anchors are applied once; overlapping
+    /// different sites are refused (the result would depend on the order).
+    /// </summary>
+    internal static VersionFileChange PlanFile(TextFileContent content, IReadOnlyList<(VersionFile File, VersionReading Reading)> readings, SemVersion next)
     {
         var text = content.Text;
-        var sites = reading.Sites.OrderBy(s => s.Start).ToList();
+        var file = readings[0].File;
+        var sites = new List<VersionSite>();
+        foreach (var site in readings.SelectMany(r => r.Reading.Sites).OrderBy(s => s.Start).ThenBy(s => s.Length))
+        {
+            if (sites.Count > 0 && sites[^1].Start == site.Start && sites[^1].Length == site.Length)
+            {
+                continue;
+            }
+            if (sites.Count > 0 && site.Start < sites[^1].Start + sites[^1].Length)
+            {
+                throw new X0Exception(ErrorIds.PatternAmbiguous, X0ErrorCategory.InvalidData,
+                    $"the version anchors of {file.RelativePath} to find separate places",
+                    $"overlapping matches on line {TextLines.LineNumberAt(text, site.Start)} ({string.Join(", ", readings.Select(r => r.File.Anchor))})",
+                    $"Configure one anchor for that line of {file.RelativePath}", file.FullPath);
+            }
+            sites.Add(site);
+        }
+
         var sb = new System.Text.StringBuilder(text.Length + 16);
         var position = 0;
         var replacements = new List<(int Start, int Length, string New)>();

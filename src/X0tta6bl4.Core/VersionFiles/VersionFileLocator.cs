@@ -67,14 +67,29 @@ public static class VersionFileLocator
                 var n when n.EndsWith(".psd1", StringComparison.Ordinal) => new PowerShellManifestVersionFile(full, root),
                 _ => null,
             };
-            if (kind is not null)
+            if (kind is not null && (!File.Exists(full) || HoldsItsKind(kind, full)))
             {
                 return kind;
             }
+            // The file does not have the shape its name suggests (setup.py with version="…" rather than
+            // __version__): the configured search applies, with its exact-count check.
         }
         var scheme = s.Scheme ?? (name.EndsWith(".py", StringComparison.OrdinalIgnoreCase) || name.Equals("pyproject.toml", StringComparison.OrdinalIgnoreCase)
             || name.EndsWith(".cfg", StringComparison.OrdinalIgnoreCase) ? VersionScheme.Pep440 : VersionScheme.SemVer);
         return new PatternVersionFile(full, root, s.Search ?? "{current_version}", s.Replace, scheme, s.Count, s.IsRegex);
+    }
+
+    private static bool HoldsItsKind(VersionFile kind, string full)
+    {
+        try
+        {
+            return kind.TryRead(TextFileContent.Read(full), out _);
+        }
+        catch (X0Exception)
+        {
+            // Unreadable: keep the kind so the real error surfaces when the file is read for the bump.
+            return true;
+        }
     }
 
     private static VersionFile PyprojectKind(string full, string root)
@@ -114,7 +129,8 @@ public static class VersionFileLocator
         if (File.Exists(props)) candidates.Add(new MsBuildVersionFile(props, root));
         foreach (var csproj in EnumerateShallow(root, "*.csproj", depth: 3)) candidates.Add(new MsBuildVersionFile(csproj, root));
 
-        foreach (var psd1 in EnumerateShallow(root, "*.psd1", depth: 2)) candidates.Add(new PowerShellManifestVersionFile(psd1, root));
+        // src/<Module>/<Module>.psd1 is the usual module layout: as deep as projects are searched.
+        foreach (var psd1 in EnumerateShallow(root, "*.psd1", depth: 3)) candidates.Add(new PowerShellManifestVersionFile(psd1, root));
 
         var packageJson = Path.Combine(root, "package.json");
         if (File.Exists(packageJson)) candidates.Add(new PackageJsonVersionFile(packageJson, root));
