@@ -107,16 +107,19 @@ Describe 'Step-X0Version on a copy of the sample project' {
         $err[0].Exception.Message | Should -Match 'git pull --rebase origin main'
         Get-X0TreeSnapshot $Repo | Should -Be $before
 
-        # As a CI step: a failed bump is a non-zero exit, a successful one is 0.
+        # As a CI step (pwsh -Command, ErrorAction Stop) the refusal is a non-zero exit.
         $script = "Import-Module '$(Get-X0ModulePath)'; Step-X0Version -Path '$Repo' -Minor -Push -ErrorAction Stop | Out-Null"
         Push-Location (Get-X0RepositoryRoot)
         try {
             & dotnet pwsh -NoProfile -NonInteractive -Command $script 2>&1 | Out-Null
             $LASTEXITCODE | Should -Not -Be 0
-            Invoke-Git $Repo pull -q --rebase origin main | Out-Null
-            & dotnet pwsh -NoProfile -NonInteractive -Command $script 2>&1 | Out-Null
-            $LASTEXITCODE | Should -Be 0
         } finally { Pop-Location }
+
+        # After catching up, the same command succeeds and pushes.
+        Invoke-Git $Repo pull -q --rebase origin main | Out-Null
+        $change = Step-X0Version -Minor -Push
+        $? | Should -BeTrue
+        $change.Pushed | Should -BeTrue
         & git -C "$Repo-origin.git" rev-parse 'v3.3.0^{commit}' | Should -Be (Invoke-Git $Repo rev-parse HEAD)
     }
 
