@@ -46,6 +46,9 @@ public sealed class PatternVersionFile : VersionFile
     public override VersionScheme Scheme { get; }
     public override string Anchor => $"search '{Search}'";
 
+    /// <summary>A section (INI) or table (TOML) of this file whose matches do not count: the legacy config's own.</summary>
+    public (string Section, bool Toml)? IgnoredSection { get; set; }
+
     /// <summary>Set by the planner once another file has told the current version, so the template matches it literally.</summary>
     public SemVersion? KnownCurrentVersion { get; set; }
 
@@ -56,7 +59,10 @@ public sealed class PatternVersionFile : VersionFile
             ? AnyVersion
             : Regex.Escape(VersionText.Format(KnownCurrentVersion, Scheme));
         var regex = BuildRegex(versionPattern);
-        var matches = regex.Matches(text);
+        var ignored = IgnoredSection is { } section
+            ? (section.Toml ? PyprojectVersionFile.FindTable(text, section.Section) : LegacyConfigVersionFile.FindIniSection(text, section.Section))
+            : (-1, -1);
+        var matches = regex.Matches(text).Where(m => m.Index < ignored.Item1 || m.Index >= ignored.Item2).ToList();
         var expected = $"{Count} match{(Count == 1 ? "" : "es")} of '{Search}'" +
                        (KnownCurrentVersion is null ? "" : $" with the current version {VersionText.Format(KnownCurrentVersion, Scheme)}");
         if (matches.Count == 0)

@@ -11,7 +11,7 @@ namespace X0tta6bl4.Core.VersionFiles;
 /// </summary>
 public static class VersionFileLocator
 {
-    private static readonly string[] PythonVersionModules = { "__init__.py", "_version.py", "version.py", "__version__.py" };
+    private static readonly string[] PythonVersionModules = { "__init__.py", "_version.py", "version.py", "__version__.py", "__about__.py" };
     private static readonly HashSet<string> SkippedDirectories = new(StringComparer.OrdinalIgnoreCase)
     {
         ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "env", ".tox", ".nox", ".mypy_cache", ".pytest_cache",
@@ -39,7 +39,14 @@ public static class VersionFileLocator
         }
         if (config.LegacyVersionHolder is { } holder && !files.Any(f => f is LegacyConfigVersionFile))
         {
-            files.Add(new LegacyConfigVersionFile(holder.Path, root, holder.Section, holder.Toml));
+            var holderFile = new LegacyConfigVersionFile(holder.Path, root, holder.Section, holder.Toml);
+            files.Add(holderFile);
+            // A search configured for the config file itself ('version = "{current_version}"' in pyproject.toml)
+            // would also hit 'current_version = …'; that line is the holder's, not the pattern's.
+            foreach (var pattern in files.OfType<PatternVersionFile>().Where(p => p.FullPath == holderFile.FullPath))
+            {
+                pattern.IgnoredSection = (holder.Section, holder.Toml);
+            }
         }
         if (files.Count == 0)
         {

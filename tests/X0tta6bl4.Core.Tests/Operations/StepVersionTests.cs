@@ -295,6 +295,46 @@ public class StepVersionTests
     }
 
     [Fact]
+    public async Task Bump_my_version_search_on_its_own_config_file_ignores_the_config_section()
+    {
+        // The usual bump-my-version setup: 'version = "{current_version}"' also occurs inside
+        // 'current_version = "…"' in the same file; that line belongs to the config's own anchor.
+        using var repo = new GitRepoFixture("bmv");
+        repo.Write("pyproject.toml", Pyproject +
+                "\n[tool.bumpversion]\ncurrent_version = \"1.2.3\"\ncommit = true\ntag = true\n\n" +
+                "[[tool.bumpversion.files]]\nfilename = \"pyproject.toml\"\nsearch = 'version = \"{current_version}\"'\nreplace = 'version = \"{new_version}\"'\n\n" +
+                "[[tool.bumpversion.files]]\nfilename = \"src/pkg/__init__.py\"\n")
+            .Write("src/pkg/__init__.py", InitPy).Commit();
+        await Bump(Request(repo.Root, BumpRequest.Patch()));
+        var text = repo.ReadText("pyproject.toml");
+        Assert.Contains("\nversion = \"1.2.4\"", text);
+        Assert.Contains("current_version = \"1.2.4\"", text);
+        Assert.Contains("dep>=1.2.3", text);
+        Assert.Contains("__version__ = \"1.2.4\"", repo.ReadText("src/pkg/__init__.py"));
+    }
+
+    [Fact]
+    public async Task Setup_cfg_listed_as_a_file_of_its_own_bumpversion_section()
+    {
+        using var repo = new GitRepoFixture("setupcfg");
+        repo.Write("setup.cfg", "[metadata]\nname = pkg\nversion = 1.2.3\n\n[bumpversion]\ncurrent_version = 1.2.3\n\n[bumpversion:file:setup.cfg]\n").Commit();
+        await Bump(Request(repo.Root, BumpRequest.Minor()));
+        Assert.Equal("[metadata]\nname = pkg\nversion = 1.3.0\n\n[bumpversion]\ncurrent_version = 1.3.0\n\n[bumpversion:file:setup.cfg]\n", repo.ReadText("setup.cfg"));
+    }
+
+    [Fact]
+    public async Task Hatch_about_module_is_detected_when_the_pyproject_version_is_dynamic()
+    {
+        using var repo = new GitRepoFixture("hatch");
+        repo.Write("pyproject.toml", "[project]\nname = \"pkg\"\ndynamic = [\"version\"]\n\n[tool.hatch.version]\npath = \"src/pkg/__about__.py\"\n")
+            .Write("src/pkg/__init__.py", "from .__about__ import __version__\n")
+            .Write("src/pkg/__about__.py", "__version__ = \"0.4.1\"\n").Commit();
+        var result = await Bump(Request(repo.Root, BumpRequest.Patch()));
+        Assert.Equal("0.4.2", result.Plan.NextVersion);
+        Assert.Equal("__version__ = \"0.4.2\"\n", repo.ReadText("src/pkg/__about__.py"));
+    }
+
+    [Fact]
     public async Task Legacy_bumpversion_cfg_is_honoured_and_its_current_version_moves_along()
     {
         using var repo = new GitRepoFixture("legacy-cfg");
