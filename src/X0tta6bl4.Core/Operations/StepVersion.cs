@@ -102,6 +102,14 @@ public sealed class StepVersion
         // A tag on a commit that does not contain the bump would name the wrong tree.
         var tag = config.Tag && !request.NoTag && commit;
         var remote = request.Remote ?? config.Remote;
+        if (request.Push && !commit)
+        {
+            // Pushing without the release commit would publish nothing, or a branch without the bump.
+            throw new X0Exception(ErrorIds.InvalidArgument, X0ErrorCategory.InvalidArgument,
+                "-Push together with a release commit",
+                request.NoCommit ? "-NoCommit" : $"commit = false in {string.Join(", ", config.Sources)}",
+                "Drop -Push, or let Step-X0Version commit (remove -NoCommit, or set commit = true)", root);
+        }
         var needsGit = commit || tag || request.Push;
 
         using var repo = needsGit ? _openRepository(root, request.Token) : TryOpen(root, request.Token);
@@ -260,23 +268,35 @@ public sealed class StepVersion
         {
             files.Add(f.File.FullPath, f.Original, f.Updated);
         }
+        // The plan's checks (clean tree, tags, not behind the remote) hold for the HEAD it saw; a commit or
+        // checkout since then (during a -Confirm prompt, say) makes it stale.
+        using var repo = plan.CommitMessage is null ? null : _openRepository(plan.ProjectRoot, request.Token);
+        if (repo is not null && (repo.Head.Sha != plan.HeadSha || repo.Head.Branch != plan.Branch))
+        {
+            throw new X0Exception(ErrorIds.HeadMoved, X0ErrorCategory.ResourceBusy,
+                $"HEAD at {plan.HeadSha?[..12]} on {plan.Branch}, as when the bump was planned",
+                $"HEAD at {repo.Head.Sha?[..12]} on {repo.Head.Branch ?? "a detached HEAD"}",
+                "Run the command again; nothing was changed", plan.ProjectRoot);
+        }
+
         context.Progress.Report(new X0Progress("Step-X0Version", $"Writing {plan.Files.Count} version file(s)", 80));
         files.Commit(ct);
         context.Log.Verbose($"Wrote {string.Join(", ", plan.Files.Select(f => f.File.RelativePath))}");
 
-        if (plan.CommitMessage is null)
+        if (repo is null || plan.CommitMessage is null)
         {
             return new StepVersionResult(plan, null, false, false);
         }
 
-        using var repo = _openRepository(plan.ProjectRoot, request.Token);
         var paths = plan.Files.Select(f => RepoRelative(repo, f.File.FullPath)).Distinct(StringComparer.Ordinal).ToList();
         string? commitSha = null;
+        string? parentSha = null;
         var tagged = false;
         try
         {
             // Past this point cancellation would leave a half-release; finish locally, then honour it.
             context.Progress.Report(new X0Progress("Step-X0Version", "Committing", 85));
+            parentSha = repo.Head.Sha;
             commitSha = repo.CommitPaths(paths, plan.CommitMessage);
             context.Log.Verbose($"Committed {commitSha[..12]}: {plan.CommitMessage.Split('\n')[0]}");
             if (plan.Tag is not null)
@@ -301,7 +321,7 @@ public sealed class StepVersion
         catch (Exception ex)
         {
             context.Log.Warning($"Rolling back the local commit and tag: {SecretRedactor.Redact(ex.Message)}");
-            Rollback(repo, plan, paths, commitSha, tagged);
+            Rollback(repo, plan, paths, commitSha, parentSha, tagged, context.Log);
             throw;
         }
     }
@@ -347,10 +367,23 @@ public sealed class StepVersion
             "Check the remote's branch protection and hooks; the local commit and tag were rolled back", plan.Remote);
     }
 
-    private static void Rollback(IGitRepository repo, StepVersionPlan plan, IReadOnlyList<string> paths, string? commitSha, bool tagged)
+    private static void Rollback(IGitRepository repo, StepVersionPlan plan, IReadOnlyList<string> paths, string? commitSha,
+        string? parentSha, bool tagged, IX0Log log)
     {
         if (tagged && plan.Tag is not null) repo.DeleteTag(plan.Tag);
-        if (commitSha is not null && plan.HeadSha is not null) repo.UndoCommit(plan.HeadSha, paths);
+        if (commitSha is not null && parentSha is not null)
+        {
+            // Only our own commit is undone, back to its real parent: never a commit someone added on top.
+            if (repo.Head.Sha == commitSha)
+            {
+                repo.UndoCommit(parentSha, paths);
+            }
+            else
+            {
+                log.Warning($"The release commit {commitSha[..12]} is no longer at HEAD, so it was left in history; revert it with git revert {commitSha[..12]} if needed.");
+                return;
+            }
+        }
         foreach (var f in plan.Files)
         {
             File.WriteAllBytes(f.File.FullPath, f.Original);

@@ -192,6 +192,42 @@ public class StepVersionTests
     }
 
     [Fact]
+    public async Task Push_without_a_release_commit_is_refused_before_anything_changes()
+    {
+        using var repo = PythonRepo();
+        repo.AddBareRemote();
+        var ex = await BumpFails(Request(repo.Root, BumpRequest.Patch()) with { NoCommit = true, Push = true });
+        Assert.Equal(ErrorIds.InvalidArgument, ex.ErrorId);
+        Assert.Contains("-NoCommit", ex.Message);
+        Assert.Equal(Pyproject, repo.ReadText("pyproject.toml"));
+
+        repo.Write("x0tta6bl4.toml", "commit = false\n").Commit();
+        ex = await BumpFails(Request(repo.Root, BumpRequest.Patch()) with { Push = true });
+        Assert.Contains("commit = false in x0tta6bl4.toml", ex.Message);
+        Assert.Equal("", repo.Git("status", "--porcelain"));
+    }
+
+    [Fact]
+    public async Task A_commit_made_between_plan_and_execute_is_never_lost()
+    {
+        using var repo = PythonRepo();
+        var operation = new StepVersion();
+        var request = Request(repo.Root, BumpRequest.Minor());
+        var context = new X0Context(new RecordingLog(), cancellation: TestContext.Current.CancellationToken);
+        var plan = await operation.PlanAsync(request, context);
+
+        // Someone commits while the plan waits for -Confirm.
+        var theirs = repo.Write("NOTES.md", "theirs\n").Commit("docs: theirs");
+
+        var ex = await Assert.ThrowsAsync<X0Exception>(() => operation.ExecuteAsync(plan, request, context));
+        Assert.Equal(ErrorIds.HeadMoved, ex.ErrorId);
+        Assert.Equal(theirs, repo.Head);
+        Assert.Equal(Pyproject, repo.ReadText("pyproject.toml"));
+        Assert.Equal("", repo.Git("tag"));
+        Assert.Equal("", repo.Git("status", "--porcelain"));
+    }
+
+    [Fact]
     public async Task Dotnet_powershell_and_npm_files_move_together_through_a_prerelease()
     {
         using var repo = new GitRepoFixture("multi");
