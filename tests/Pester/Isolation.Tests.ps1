@@ -21,9 +21,12 @@ BeforeAll {
     $script:Child = Join-Path $PSScriptRoot 'Isolation.Child.ps1'
     $script:Rid = [System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
 
+    $script:Created = [System.Collections.Generic.List[string]]::new()
+
     function Invoke-Scenario([string] $Scenario) {
         $repo = New-X0GitRepository -From (Get-X0SamplePath) -Name "iso-$Scenario"
         $work = New-X0TempDirectory "iso-work-$Scenario"
+        $Created.Add($repo); $Created.Add($work)
         $resultPath = Join-Path $work 'result.json'
         $run = Invoke-X0ChildPwsh $Child @('-Scenario', $Scenario, '-ModulePath', $ModulePath, '-Packages', $Packages,
             '-Repo', $repo, '-WorkDir', $work, '-ResultPath', $resultPath)
@@ -32,6 +35,11 @@ BeforeAll {
         $result | Add-Member -NotePropertyName Repo -NotePropertyValue $repo
         $result
     }
+}
+
+AfterAll {
+    # The scenarios copy the whole module; do not leave those copies in temp.
+    foreach ($dir in $Created) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue }
 }
 
 Describe 'x0tta6bl4 next to other versions of its dependencies' {
