@@ -142,6 +142,19 @@ public sealed class StepVersion
         var located = VersionFileLocator.Locate(config, context.Log);
         var readings = ReadAll(located, config);
         var current = AgreeOnCurrent(readings, config);
+        if (repo is not null && commit)
+        {
+            // The release commit holds changes to tracked files only; a new file would slip in unreviewed.
+            var untracked = readings.Select(r => RepoRelative(repo, r.File.FullPath)).Distinct(StringComparer.Ordinal)
+                .Where(p => !repo.IsTracked(p)).ToList();
+            if (untracked.Count > 0)
+            {
+                throw new X0Exception(ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
+                    "version files that git already tracks (the release commit holds only the version change)",
+                    $"untracked {string.Join(", ", untracked)}",
+                    "Commit them first (git add, git commit), or bump with -NoCommit", root);
+            }
+        }
         if (repo is not null && needsGit)
         {
             var dirtyVersionFiles = repo.GetDirtyPaths().Select(d => d.Path).Intersect(

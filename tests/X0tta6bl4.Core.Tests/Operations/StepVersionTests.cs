@@ -177,6 +177,23 @@ public class StepVersionTests
     }
 
     [Fact]
+    public async Task An_untracked_version_file_is_refused_not_slipped_into_the_release_commit()
+    {
+        using var repo = PythonRepo();
+        repo.Write("package.json", "{ \"version\": \"1.2.3\" }\n");
+        var ex = await BumpFails(Request(repo.Root, BumpRequest.Minor()) with { AllowDirty = true });
+        Assert.Equal(ErrorIds.DirtyWorkingTree, ex.ErrorId);
+        Assert.Contains("package.json", ex.Message);
+        Assert.Contains("git add", ex.Message);
+        Assert.Equal("", repo.Git("tag"));
+        Assert.Equal("?? package.json", repo.Git("status", "--porcelain").Trim());
+
+        // Without a commit, writing it is fine: nothing is committed behind the user's back.
+        var files = await Bump(Request(repo.Root, BumpRequest.Minor()) with { NoCommit = true });
+        Assert.Contains("1.3.0", repo.ReadText("package.json"));
+    }
+
+    [Fact]
     public async Task NoCommit_writes_the_files_only()
     {
         using var repo = PythonRepo();
