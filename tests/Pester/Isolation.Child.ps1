@@ -5,7 +5,7 @@
     what it saw as JSON. Exits non-zero with the error on any failure.
 #>
 param(
-    [Parameter(Mandatory)] [ValidateSet('OthersFirst', 'ModuleFirst', 'OddPath', 'NoRuntimes')] [string] $Scenario,
+    [Parameter(Mandatory)] [ValidateSet('OthersFirst', 'ModuleFirst', 'OddPath', 'NoRuntimes', 'CorruptNative')] [string] $Scenario,
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $Packages,
     [Parameter(Mandatory)] [string] $Repo,
@@ -88,11 +88,19 @@ try {
             $result.ModuleBase = (Import-Module (Join-Path $target 'x0tta6bl4.psd1') -PassThru).ModuleBase
             $result.Bump = Step-Once
         }
-        'NoRuntimes' {
+        { $_ -in 'NoRuntimes', 'CorruptNative' } {
             $target = Join-Path $WorkDir 'broken/x0tta6bl4'
             New-Item -ItemType Directory -Force $target | Out-Null
             Copy-Item (Join-Path (Split-Path $ModulePath) '*') $target -Recurse
-            Remove-Item (Join-Path $target 'dependencies/runtimes') -Recurse -Force
+            if ($Scenario -eq 'NoRuntimes') {
+                Remove-Item (Join-Path $target 'dependencies/runtimes') -Recurse -Force
+            } else {
+                # Present but not a loadable library (a truncated download, the wrong architecture).
+                $rid = [System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
+                $native = Get-ChildItem (Join-Path $target "dependencies/runtimes/$rid/native") -File | Select-Object -First 1
+                [System.IO.File]::WriteAllBytes($native.FullName, [byte[]](1..64))
+                $result.NativeFile = $native.FullName
+            }
             Import-Module (Join-Path $target 'x0tta6bl4.psd1')
             Step-X0Version -Path $Repo -Patch -ErrorAction SilentlyContinue -ErrorVariable failure | Out-Null
             $result.ModuleBase = $target

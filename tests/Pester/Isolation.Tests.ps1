@@ -91,8 +91,17 @@ Describe 'x0tta6bl4 imported from an unusual place' {
         $r.Message | Should -Match ([regex]::Escape("runtime '$Rid'"))
         $r.Message | Should -Match ([regex]::Escape("$($r.ModuleBase)/dependencies/runtimes/$Rid/native/"))
         $r.RecommendedAction | Should -Match 'Reinstall the module'
+        $r.Message | Should -Match 'was not found'
         # Nothing was written.
         Invoke-Git $r.Repo status --porcelain | Should -BeNullOrEmpty
         Invoke-Git $r.Repo tag | Should -BeNullOrEmpty
+    }
+
+    It 'says the native library was found but could not be loaded, with the loader''s reason' {
+        $r = Invoke-Scenario 'CorruptNative'
+        $r.ErrorId | Should -Be 'X0.NativeLibraryMissing,X0tta6bl4.Commands.StepX0VersionCommand'
+        $r.Message | Should -Match ([regex]::Escape("runtime '$Rid' was found but could not be loaded ($($r.NativeFile):"))
+        $r.Message | Should -Not -Match 'searched: \(nothing\)'
+        Invoke-Git $r.Repo status --porcelain | Should -BeNullOrEmpty
     }
 }
