@@ -109,8 +109,9 @@ public static class ConfigLoader
         }
         catch (TomlException ex)
         {
+            // Tomlyn reports 1-based line and column, as editors show them.
             throw new X0Exception(ErrorIds.ConfigInvalid, X0ErrorCategory.ParserError,
-                "valid TOML", $"{Path.GetFileName(path)} line {ex.Line + 1}, column {ex.Column + 1}: {FirstLine(ex.Message)}",
+                "valid TOML", $"{Path.GetFileName(path)} line {ex.Line}, column {ex.Column}: {FirstLine(ex.Message)}",
                 $"Fix the TOML syntax in {path}", path, ex);
         }
     }

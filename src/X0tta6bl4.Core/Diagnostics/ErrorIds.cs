@@ -40,4 +40,10 @@ public static class ErrorIds
     // Generic
     public const string Cancelled = "X0.Cancelled";
     public const string Unexpected = "X0.Unexpected";
+
+    // Added later (append only)
+    /// <summary>Parameters that contradict each other or the configuration (same ID the error-record factory uses for ArgumentException).</summary>
+    public const string InvalidArgument = "X0.InvalidArgument";
+    /// <summary>HEAD moved between planning and applying a change (another commit, a checkout, a -Confirm pause).</summary>
+    public const string HeadMoved = "X0.HeadMoved";
 }

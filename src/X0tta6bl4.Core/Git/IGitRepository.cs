@@ -34,6 +34,8 @@ public interface IGitRepository : IDisposable
 
     /// <summary>Tracked paths with changes (staged or not). Untracked and ignored files are not dirt.</summary>
     IReadOnlyList<GitDirtyPath> GetDirtyPaths();
+    /// <summary>True when git tracks <paramref name="relativePath"/> (it is in the index).</summary>
+    bool IsTracked(string relativePath) => true;
     IReadOnlyList<GitTag> GetTags();
     GitTag? FindTag(string name);
     string? GetRemoteUrl(string remote);

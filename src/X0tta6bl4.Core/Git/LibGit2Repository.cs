@@ -72,6 +72,8 @@ public sealed class LibGit2Repository : IGitRepository
             .ToList();
     }
 
+    public bool IsTracked(string relativePath) => _repo.Index[relativePath.Replace('\\', '/')] is not null;
+
     public IReadOnlyList<GitTag> GetTags() => _repo.Tags
         .Select(ToTag)
         .Where(t => t is not null)

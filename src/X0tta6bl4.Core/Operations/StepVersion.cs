@@ -102,6 +102,14 @@ public sealed class StepVersion
         // A tag on a commit that does not contain the bump would name the wrong tree.
         var tag = config.Tag && !request.NoTag && commit;
         var remote = request.Remote ?? config.Remote;
+        if (request.Push && !commit)
+        {
+            // Pushing without the release commit would publish nothing, or a branch without the bump.
+            throw new X0Exception(ErrorIds.InvalidArgument, X0ErrorCategory.InvalidArgument,
+                "-Push together with a release commit",
+                request.NoCommit ? "-NoCommit" : $"commit = false in {string.Join(", ", config.Sources)}",
+                "Drop -Push, or let Step-X0Version commit (remove -NoCommit, or set commit = true)", root);
+        }
         var needsGit = commit || tag || request.Push;
 
         using var repo = needsGit ? _openRepository(root, request.Token) : TryOpen(root, request.Token);
@@ -134,6 +142,19 @@ public sealed class StepVersion
         var project = ProjectVersionReader.Read(config, context.Log);
         var readings = project.Files;
         var current = project.Version;
+        if (repo is not null && commit)
+        {
+            // The release commit holds changes to tracked files only; a new file would slip in unreviewed.
+            var untracked = readings.Select(r => RepoRelative(repo, r.File.FullPath)).Distinct(StringComparer.Ordinal)
+                .Where(p => !repo.IsTracked(p)).ToList();
+            if (untracked.Count > 0)
+            {
+                throw new X0Exception(ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
+                    "version files that git already tracks (the release commit holds only the version change)",
+                    $"untracked {string.Join(", ", untracked)}",
+                    "Commit them first (git add, git commit), or bump with -NoCommit", root);
+            }
+        }
         if (repo is not null && needsGit)
         {
             var dirtyVersionFiles = repo.GetDirtyPaths().Select(d => d.Path).Intersect(
@@ -211,7 +232,12 @@ public sealed class StepVersion
         }
 
         context.Progress.Report(new X0Progress("Step-X0Version", "Planning edits", 60));
-        var changes = readings.Select(r => PlanFile(r.File, r.Content, r.Reading, next)).ToList();
+        // Several anchors may live in one file (pyproject [project].version and [tool.bumpversion]
+        // current_version): they become one edit of that file, or the last write would undo the others.
+        var changes = readings
+            .GroupBy(r => r.File.FullPath, StringComparer.Ordinal)
+            .Select(g => PlanFile(g.First().Content, g.Select(r => (r.File, r.Reading)).ToList(), next))
+            .ToList();
 
         if (request.Push && repo is not null && head?.Branch is not null)
         {
@@ -255,23 +281,35 @@ public sealed class StepVersion
         {
             files.Add(f.File.FullPath, f.Original, f.Updated);
         }
+        // The plan's checks (clean tree, tags, not behind the remote) hold for the HEAD it saw; a commit or
+        // checkout since then (during a -Confirm prompt, say) makes it stale.
+        using var repo = plan.CommitMessage is null ? null : _openRepository(plan.ProjectRoot, request.Token);
+        if (repo is not null && (repo.Head.Sha != plan.HeadSha || repo.Head.Branch != plan.Branch))
+        {
+            throw new X0Exception(ErrorIds.HeadMoved, X0ErrorCategory.ResourceBusy,
+                $"HEAD at {plan.HeadSha?[..12]} on {plan.Branch}, as when the bump was planned",
+                $"HEAD at {repo.Head.Sha?[..12]} on {repo.Head.Branch ?? "a detached HEAD"}",
+                "Run the command again; nothing was changed", plan.ProjectRoot);
+        }
+
         context.Progress.Report(new X0Progress("Step-X0Version", $"Writing {plan.Files.Count} version file(s)", 80));
         files.Commit(ct);
         context.Log.Verbose($"Wrote {string.Join(", ", plan.Files.Select(f => f.File.RelativePath))}");
 
-        if (plan.CommitMessage is null)
+        if (repo is null || plan.CommitMessage is null)
         {
             return new StepVersionResult(plan, null, false, false);
         }
 
-        using var repo = _openRepository(plan.ProjectRoot, request.Token);
         var paths = plan.Files.Select(f => RepoRelative(repo, f.File.FullPath)).Distinct(StringComparer.Ordinal).ToList();
         string? commitSha = null;
+        string? parentSha = null;
         var tagged = false;
         try
         {
             // Past this point cancellation would leave a half-release; finish locally, then honour it.
             context.Progress.Report(new X0Progress("Step-X0Version", "Committing", 85));
+            parentSha = repo.Head.Sha;
             commitSha = repo.CommitPaths(paths, plan.CommitMessage);
             context.Log.Verbose($"Committed {commitSha[..12]}: {plan.CommitMessage.Split('\n')[0]}");
             if (plan.Tag is not null)
@@ -296,7 +334,7 @@ public sealed class StepVersion
         catch (Exception ex)
         {
             context.Log.Warning($"Rolling back the local commit and tag: {SecretRedactor.Redact(ex.Message)}");
-            Rollback(repo, plan, paths, commitSha, tagged);
+            Rollback(repo, plan, paths, commitSha, parentSha, tagged, context.Log);
             throw;
         }
     }
@@ -342,10 +380,23 @@ public sealed class StepVersion
             "Check the remote's branch protection and hooks; the local commit and tag were rolled back", plan.Remote);
     }
 
-    private static void Rollback(IGitRepository repo, StepVersionPlan plan, IReadOnlyList<string> paths, string? commitSha, bool tagged)
+    private static void Rollback(IGitRepository repo, StepVersionPlan plan, IReadOnlyList<string> paths, string? commitSha,
+        string? parentSha, bool tagged, IX0Log log)
     {
         if (tagged && plan.Tag is not null) repo.DeleteTag(plan.Tag);
-        if (commitSha is not null && plan.HeadSha is not null) repo.UndoCommit(plan.HeadSha, paths);
+        if (commitSha is not null && parentSha is not null)
+        {
+            // Only our own commit is undone, back to its real parent: never a commit someone added on top.
+            if (repo.Head.Sha == commitSha)
+            {
+                repo.UndoCommit(parentSha, paths);
+            }
+            else
+            {
+                log.Warning($"The release commit {commitSha[..12]} is no longer at HEAD, so it was left in history; revert it with git revert {commitSha[..12]} if needed.");
+                return;
+            }
+        }
         foreach (var f in plan.Files)
         {
             File.WriteAllBytes(f.File.FullPath, f.Original);
@@ -379,10 +430,32 @@ public sealed class StepVersion
         }
     }
 
-    private static VersionFileChange PlanFile(VersionFile file, TextFileContent content, VersionReading reading, SemVersion next)
+    /// <summary>
+    /// One edit of one file: every site of every anchor read from <paramref name="content"/>, applied to
+    /// the original text in order. Identical sites found by two anchors are applied once; overlapping
+    /// different sites are refused (the result would depend on the order).
+    /// </summary>
+    internal static VersionFileChange PlanFile(TextFileContent content, IReadOnlyList<(VersionFile File, VersionReading Reading)> readings, SemVersion next)
     {
         var text = content.Text;
-        var sites = reading.Sites.OrderBy(s => s.Start).ToList();
+        var file = readings[0].File;
+        var sites = new List<VersionSite>();
+        foreach (var site in readings.SelectMany(r => r.Reading.Sites).OrderBy(s => s.Start).ThenBy(s => s.Length))
+        {
+            if (sites.Count > 0 && sites[^1].Start == site.Start && sites[^1].Length == site.Length)
+            {
+                continue;
+            }
+            if (sites.Count > 0 && site.Start < sites[^1].Start + sites[^1].Length)
+            {
+                throw new X0Exception(ErrorIds.PatternAmbiguous, X0ErrorCategory.InvalidData,
+                    $"the version anchors of {file.RelativePath} to find separate places",
+                    $"overlapping matches on line {TextLines.LineNumberAt(text, site.Start)} ({string.Join(", ", readings.Select(r => r.File.Anchor))})",
+                    $"Configure one anchor for that line of {file.RelativePath}", file.FullPath);
+            }
+            sites.Add(site);
+        }
+
         var sb = new System.Text.StringBuilder(text.Length + 16);
         var position = 0;
         var replacements = new List<(int Start, int Length, string New)>();

@@ -49,6 +49,7 @@ public sealed class AtomicFileSet
     public void Commit(CancellationToken cancellation = default)
     {
         var temps = new List<(string Temp, string Target, UnixFileMode? Mode)>();
+        string? writing = null;
         try
         {
             foreach (var (path, original, updated) in _files)
@@ -62,13 +63,17 @@ public sealed class AtomicFileSet
                         "Run the command again", path);
                 }
                 var temp = TempName(path);
+                // A write that fails half-way (disk full) may leave a partial temporary behind.
+                writing = temp;
                 _io.WriteNew(temp, updated);
                 temps.Add((temp, path, OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(path)));
+                writing = null;
             }
             cancellation.ThrowIfCancellationRequested();
         }
         catch (Exception ex)
         {
+            if (writing is not null) TryDelete(writing);
             foreach (var t in temps) TryDelete(t.Temp);
             throw Wrap(ex, temps.Count < _files.Count ? _files[temps.Count].Path : null);
         }

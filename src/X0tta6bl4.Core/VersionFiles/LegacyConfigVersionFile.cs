@@ -10,9 +10,9 @@ namespace X0tta6bl4.Core.VersionFiles;
 /// </summary>
 public sealed class LegacyConfigVersionFile : VersionFile
 {
-    private static readonly Regex IniHeader = new(@"^[ \t]*\[(?<name>[^\]\r\n]+)\][ \t]*$",
+    private static readonly Regex IniHeader = new(@"^[ \t]*\[(?<name>[^\]\r\n]+)\][ \t]*(?=\r|$)",
         RegexOptions.Multiline | RegexOptions.CultureInvariant | RegexOptions.Compiled);
-    private static readonly Regex IniValue = new(@"^current_version[ \t]*[=:][ \t]*(?<v>[^\s;#]+)[ \t]*$",
+    private static readonly Regex IniValue = new(@"^current_version[ \t]*[=:][ \t]*(?<v>[^\s;#]+)[ \t]*(?=\r|$)",
         RegexOptions.Multiline | RegexOptions.CultureInvariant | RegexOptions.Compiled);
     private static readonly Regex TomlValue = new(@"^[ \t]*current_version[ \t]*=[ \t]*(?<q>""|')(?<v>[^""'\r\n]*)\k<q>",
         RegexOptions.Multiline | RegexOptions.CultureInvariant | RegexOptions.Compiled);

@@ -12,7 +12,8 @@ namespace X0tta6bl4.Core.VersionFiles;
 /// </summary>
 public sealed class PyprojectVersionFile : VersionFile
 {
-    private static readonly Regex TableHeader = new(@"^[ \t]*\[(?<name>[^\[\]\r\n]+)\][ \t]*(?:#[^\r\n]*)?$",
+    // Every header ends a table, [[array.of.tables]] ones too; "(?=\r|$)" because .NET's "$" does not stop before a CR.
+    private static readonly Regex TableHeader = new(@"^[ \t]*(?<open>\[\[?)[ \t]*(?<name>[^\[\]\r\n]+)\]\]?[ \t]*(?:#[^\r\n]*)?(?=\r|$)",
         RegexOptions.Multiline | RegexOptions.CultureInvariant | RegexOptions.Compiled);
     private static readonly Regex VersionKey = new(@"^[ \t]*version[ \t]*=[ \t]*(?<q>""|')(?<v>[^""'\r\n]*)\k<q>",
         RegexOptions.Multiline | RegexOptions.CultureInvariant | RegexOptions.Compiled);
@@ -68,7 +69,7 @@ public sealed class PyprojectVersionFile : VersionFile
         var headers = TableHeader.Matches(text);
         for (var i = 0; i < headers.Count; i++)
         {
-            if (NormalizeKey(headers[i].Groups["name"].Value) == table)
+            if (headers[i].Groups["open"].Length == 1 && NormalizeKey(headers[i].Groups["name"].Value) == table)
             {
                 var start = headers[i].Index + headers[i].Length;
                 var end = i + 1 < headers.Count ? headers[i + 1].Index : text.Length;

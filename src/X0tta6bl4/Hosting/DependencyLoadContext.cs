@@ -14,6 +14,7 @@ internal sealed class DependencyLoadContext : AssemblyLoadContext
 {
     private readonly string _directory;
     private readonly List<string> _searched = new();
+    private string? _failure;
 
     public DependencyLoadContext(string directory) : base("x0tta6bl4", isCollectible: false)
     {
@@ -28,6 +29,15 @@ internal sealed class DependencyLoadContext : AssemblyLoadContext
         get
         {
             lock (_searched) return _searched.ToList();
+        }
+    }
+
+    /// <summary>A native library that was found but failed to load: its path and the loader's reason (null if none).</summary>
+    public string? LastNativeFailure
+    {
+        get
+        {
+            lock (_searched) return _failure;
         }
     }
 
@@ -50,7 +60,24 @@ internal sealed class DependencyLoadContext : AssemblyLoadContext
                 tried.Add(candidate);
                 if (File.Exists(candidate))
                 {
-                    return LoadUnmanagedDllFromPath(candidate);
+                    try
+                    {
+                        return LoadUnmanagedDllFromPath(candidate);
+                    }
+                    catch (Exception ex) when (ex is DllNotFoundException or BadImageFormatException or IOException)
+                    {
+                        // Present but unloadable (corrupt, wrong architecture, missing system dependency):
+                        // keep the loader's reason, which "not found" would hide.
+                        lock (_searched)
+                        {
+                            _searched.Clear();
+                            _searched.AddRange(tried);
+                            // The runtime's text ends with the loader's own line ("…: invalid ELF header").
+                            var reason = ex.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? ex.Message;
+                            _failure = reason.Contains(candidate, StringComparison.Ordinal) ? reason : $"{candidate}: {reason}";
+                        }
+                        return IntPtr.Zero;
+                    }
                 }
             }
         }
@@ -58,6 +85,7 @@ internal sealed class DependencyLoadContext : AssemblyLoadContext
         {
             _searched.Clear();
             _searched.AddRange(tried);
+            _failure = null;
         }
         // Let the runtime try its default probing (a system libgit2, say) before failing.
         return IntPtr.Zero;
