@@ -85,8 +85,9 @@ public static class ConfigLoader
             TagFormat = Str(own, "tag_format") ?? legacy?.TagName ?? TagFormat.Default,
             CommitMessage = Str(own, "commit_message") ?? legacy?.Message ?? (usesLegacyDefaults ? X0Config.LegacyCommitMessage : X0Config.DefaultCommitMessage),
             TagMessage = Str(own, "tag_message") ?? legacy?.TagMessage ?? (usesLegacyDefaults ? X0Config.LegacyCommitMessage : X0Config.DefaultTagMessage),
-            Commit = Bool(own, "commit") ?? legacy?.Commit ?? true,
-            Tag = Bool(own, "tag") ?? legacy?.Tag ?? true,
+            // A bump2version user who never set commit/tag got neither; migrating must not change that.
+            Commit = Bool(own, "commit") ?? legacy?.Commit ?? !usesLegacyDefaults,
+            Tag = Bool(own, "tag") ?? legacy?.Tag ?? !usesLegacyDefaults,
             AllowDirty = Bool(own, "allow_dirty") ?? legacy?.AllowDirty ?? false,
             Remote = Str(own, "remote") ?? "origin",
             PreReleaseLabel = Str(own, "prerelease_label") ?? VersionBump.DefaultPreReleaseLabel,

@@ -68,6 +68,20 @@ public class ConfigLoaderTests
     }
 
     [Fact]
+    public void Legacy_config_without_commit_or_tag_keeps_bump2versions_defaults()
+    {
+        using var dir = new TempDirectory("cfg");
+        dir.Write(".bumpversion.cfg", "[bumpversion]\ncurrent_version = 1.0.0\n");
+        var config = ConfigLoader.Load(dir.Root);
+        Assert.False(config.Commit);
+        Assert.False(config.Tag);
+
+        using var own = new TempDirectory("cfg");
+        own.Write("x0tta6bl4.toml", "tag_format = \"v{version}\"\n");
+        Assert.True(ConfigLoader.Load(own.Root).Commit);
+    }
+
+    [Fact]
     public void Bumpversion_toml_with_files_array()
     {
         using var dir = new TempDirectory("cfg");
