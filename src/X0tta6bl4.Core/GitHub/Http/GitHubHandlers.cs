@@ -192,7 +192,7 @@ public sealed class GitHubResilienceHandler : DelegatingHandler
                     await Delay(w.Delay, cancellationToken).ConfigureAwait(false);
                     _context.Progress.Report(new X0Progress("GitHub rate limit", "resumed", 100, Id: 90, Completed: true));
                     waited += w.Delay;
-                    if (w.Kind == "secondary") secondaryBackoff += secondaryBackoff;
+                    if (w.Backoff) secondaryBackoff += secondaryBackoff;
                     continue;
                 }
                 return response;
@@ -210,7 +210,7 @@ public sealed class GitHubResilienceHandler : DelegatingHandler
         }
     }
 
-    private sealed record Wait(string Kind, TimeSpan Delay, DateTimeOffset? Reset);
+    private sealed record Wait(string Kind, TimeSpan Delay, DateTimeOffset? Reset, bool Backoff = false);
 
     private async Task<Wait?> RateLimitWaitAsync(HttpResponseMessage response, TimeSpan secondaryBackoff, CancellationToken ct)
     {
@@ -231,7 +231,7 @@ public sealed class GitHubResilienceHandler : DelegatingHandler
             var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
             if (body.Contains("secondary rate limit", StringComparison.OrdinalIgnoreCase) || body.Contains("abuse", StringComparison.OrdinalIgnoreCase))
             {
-                return new Wait("secondary", secondaryBackoff, null);
+                return new Wait("secondary", secondaryBackoff, null, Backoff: true);
             }
         }
         return null;
