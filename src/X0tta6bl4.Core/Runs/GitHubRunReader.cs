@@ -23,13 +23,14 @@ public sealed class GitHubRunReader
     {
         var repositories = query.Repositories.Select(GitHubRepositoryName.Parse).ToList();
         using var gate = new SemaphoreSlim(Math.Max(1, query.ThrottleLimit));
+        using var pageGate = new SemaphoreSlim(Math.Max(1, query.ThrottleLimit));
         var done = 0;
         var tasks = repositories.Select(async repo =>
         {
             await gate.WaitAsync(context.Cancellation).ConfigureAwait(false);
             try
             {
-                var result = await QueryRepositoryAsync(repo, query, context).ConfigureAwait(false);
+                var result = await QueryRepositoryAsync(repo, query, context, pageGate).ConfigureAwait(false);
                 var n = Interlocked.Increment(ref done);
                 if (repositories.Count > 1)
                 {
@@ -54,7 +55,7 @@ public sealed class GitHubRunReader
         return results;
     }
 
-    private async Task<RunQueryResult> QueryRepositoryAsync(GitHubRepositoryName repo, RunQuery q, X0Context context)
+    private async Task<RunQueryResult> QueryRepositoryAsync(GitHubRepositoryName repo, RunQuery q, X0Context context, SemaphoreSlim pageGate)
     {
         var ct = context.Cancellation;
         if (q.Id is { } id)
@@ -75,10 +76,37 @@ public sealed class GitHubRunReader
         {
             var runs = new List<RunRecord>();
             var perPage = (int)Math.Clamp(need, 1, 100);
+            var prefetched = new Dictionary<int, Task<WorkflowRunPage>>();
+            WorkflowRunListRequest Request(int page) => new(repo, workflowId, q.Branch, q.Event, q.Status, q.Actor, q.Commit, page, perPage);
             for (var page = 1; runs.Count < need; page++)
             {
                 ct.ThrowIfCancellationRequested();
-                var result = await _runs.ListRunsAsync(new WorkflowRunListRequest(repo, workflowId, q.Branch, q.Event, q.Status, q.Actor, q.Commit, page, perPage), ct).ConfigureAwait(false);
+                var result = prefetched.Remove(page, out var ahead)
+                    ? await ahead.ConfigureAwait(false)
+                    : await _runs.ListRunsAsync(Request(page), ct).ConfigureAwait(false);
+                if (page == 1 && q.Since is null && q.Until is null)
+                {
+                    // Page 1 told how many there are: the rest of the pages -First needs are fetched
+                    // concurrently (bounded), and consumed in order.
+                    var available = q.HasCappedFilter ? Math.Min(result.TotalCount, FilteredResultCap) : result.TotalCount;
+                    var lastPage = (int)Math.Min((Math.Min(need, available) + perPage - 1) / perPage, int.MaxValue);
+                    for (var p = 2; p <= lastPage; p++)
+                    {
+                        var n = p;
+                        prefetched[n] = Task.Run(async () =>
+                        {
+                            await pageGate.WaitAsync(ct).ConfigureAwait(false);
+                            try
+                            {
+                                return await _runs.ListRunsAsync(Request(n), ct).ConfigureAwait(false);
+                            }
+                            finally
+                            {
+                                pageGate.Release();
+                            }
+                        }, ct);
+                    }
+                }
                 pages++;
                 if (result.NotModified) notModified++;
                 total = page == 1 ? (total ?? 0) + result.TotalCount : total;
@@ -104,6 +132,17 @@ public sealed class GitHubRunReader
                     // With a capped filter GitHub stops serving at 1,000 results, whatever total_count says.
                     if (capReached && result.TotalCount >= FilteredResultCap) truncated = true;
                     break;
+                }
+            }
+            if (prefetched.Count > 0)
+            {
+                // Stopped early (fewer runs than total_count said): let the rest finish quietly.
+                try
+                {
+                    await Task.WhenAll(prefetched.Values).ConfigureAwait(false);
+                }
+                catch (Exception) when (!ct.IsCancellationRequested)
+                {
                 }
             }
             collected.AddRange(runs);

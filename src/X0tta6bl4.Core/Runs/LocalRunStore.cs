@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Compression;
 using Microsoft.Data.Sqlite;
 using X0tta6bl4.Core.Diagnostics;
 using X0tta6bl4.Core.GitHub;
@@ -353,8 +354,19 @@ public sealed class LocalRunStore : IHttpResponseCache, IDisposable
         using var reader = cmd.ExecuteReader();
         if (!reader.Read()) return false;
         etag = reader.GetString(0);
-        body = (byte[])reader.GetValue(1);
-        return true;
+        try
+        {
+            using var input = new GZipStream(new MemoryStream((byte[])reader.GetValue(1)), CompressionMode.Decompress);
+            using var output = new MemoryStream();
+            input.CopyTo(output);
+            body = output.ToArray();
+            return true;
+        }
+        catch (InvalidDataException)
+        {
+            // Not ours (or damaged): a miss, and the next answer replaces it.
+            return false;
+        }
     }
 
     public void Put(string key, string etag, byte[] body)
@@ -363,7 +375,13 @@ public sealed class LocalRunStore : IHttpResponseCache, IDisposable
         cmd.CommandText = "INSERT INTO http_cache (key, etag, body, stored_at) VALUES ($key, $etag, $body, $now) ON CONFLICT(key) DO UPDATE SET etag = excluded.etag, body = excluded.body, stored_at = excluded.stored_at;";
         Add(cmd, "$key", key);
         Add(cmd, "$etag", etag);
-        Add(cmd, "$body", body);
+        // Pages of runs are ~1 MB of repetitive JSON: compressed they cost a twentieth of the writes.
+        using var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(body);
+        }
+        Add(cmd, "$body", compressed.ToArray());
         Add(cmd, "$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         cmd.ExecuteNonQuery();
     }
