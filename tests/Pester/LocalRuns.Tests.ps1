@@ -51,6 +51,14 @@ Describe 'Local run history' {
         Test-Path (Join-Path $env:X0_STATE_DIR 'x0tta6bl4.db') | Should -BeTrue
     }
 
+    It 'loads SQLite''s native library from the module''s own dependencies folder' -Skip:(-not $IsLinux) {
+        Get-X0Run -Local | Out-Null
+        $loaded = (Get-Process -Id $PID).Modules.FileName | Where-Object { $_ -like '*e_sqlite3*' }
+        $loaded | Should -Not -BeNullOrEmpty
+        $expected = Join-Path (Split-Path (Get-X0ModulePath)) 'dependencies/runtimes'
+        $loaded | ForEach-Object { $_ | Should -BeLike "$expected*" }
+    }
+
     It 'records failures with the error as summary, and -WhatIf runs as skipped; filters apply' {
         $repo = New-X0GitRepository -From (Get-X0SamplePath) -Name 'outcomes'
         Add-Content -Path (Join-Path $repo 'src/mape_k/loop.py') -Value '# local edit'
