@@ -157,6 +157,16 @@ Describe 'Get-X0Run against the contract-checked GitHub stand-in' {
         (Get-X0RunLog -Repository $Repo -Id $Failing.id -Job lint).Text | Should -Be '0 errors'
     }
 
+    It 'reads a given attempt of a re-run run' {
+        $rerun = $Truth | Where-Object run_attempt -eq 2 | Select-Object -First 1
+        $rerun | Should -Not -BeNullOrEmpty -Because 'the seed re-runs about one run in ten'
+        (Get-X0Run -Repository $Repo -Id $rerun.id).Attempt | Should -Be 2
+        $first = Get-X0Run -Repository $Repo -Id $rerun.id -Attempt 1 -IncludeJobs
+        $first.Attempt | Should -Be 1
+        $first.Jobs.Count | Should -Be 2
+        ($first.Jobs | ForEach-Object Attempt | Select-Object -Unique) | Should -Be 1
+    }
+
     It 'splits an archive with one file per job by the steps'' times' {
         $run = Invoke-X0StandIn POST "/repos/$Repo/runs" @{
             title = 'job-level archive'; conclusion = 'failure'; logLayout = 'job'
