@@ -139,6 +139,22 @@ Describe 'Get-X0Run against the contract-checked GitHub stand-in' {
         $env:X0_STATE_DIR = $StateDir
     }
 
+    It 'warns and still lists runs when the store that keeps the ETags is read-only' {
+        $env:X0_STATE_DIR = New-X0TempDirectory 'ro-state'
+        Get-X0Run -Local | Out-Null   # creates the store
+        $db = Join-Path $env:X0_STATE_DIR 'x0tta6bl4.db'
+        $isRoot = $IsLinux -and (& id -u) -eq '0'
+        if ($isRoot) { & chattr +i $db } else { & chmod 0444 $db }
+        try {
+            $runs = Get-X0Run -Repository $Repo -First 150 -WarningVariable warnings -WarningAction SilentlyContinue
+            $runs.Count | Should -Be 150
+            "$warnings" | Should -Match 'ETags'
+        } finally {
+            if ($isRoot) { & chattr -i $db } else { & chmod 0644 $db }
+            $env:X0_STATE_DIR = $StateDir
+        }
+    }
+
     It 'adds jobs with steps, and returns the failing step''s log lines as objects' {
         $run = Get-X0Run -Repository $Repo -Id $Failing.id -IncludeJobs
         $run.Jobs.Name | Should -Be @('lint', 'test (3.12)')

@@ -34,21 +34,67 @@ public static class GitHubRepositoryLocator
     }
 }
 
-/// <summary>Serializes access to a cache shared by concurrent requests (a SQLite connection is single-threaded).</summary>
-public sealed class SynchronizedHttpResponseCache : IHttpResponseCache
+/// <summary>
+/// The store-backed cache as the gateway uses it: one request at a time (a SQLite connection is
+/// single-threaded), and never in the way — a store that fails (read-only, full disk) costs one
+/// warning and the query goes on with a cache in memory.
+/// </summary>
+public sealed class SafeHttpResponseCache : IHttpResponseCache
 {
     private readonly IHttpResponseCache _inner;
+    private readonly IX0Log _log;
+    private readonly MemoryHttpResponseCache _fallback = new();
     private readonly object _gate = new();
+    private bool _failed;
 
-    public SynchronizedHttpResponseCache(IHttpResponseCache inner) => _inner = inner;
+    public SafeHttpResponseCache(IHttpResponseCache inner, IX0Log log)
+    {
+        _inner = inner;
+        _log = log;
+    }
 
     public bool TryGet(string key, out string etag, out byte[] body)
     {
-        lock (_gate) return _inner.TryGet(key, out etag, out body);
+        lock (_gate)
+        {
+            if (!_failed)
+            {
+                try
+                {
+                    return _inner.TryGet(key, out etag, out body);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Fail(ex);
+                }
+            }
+            return _fallback.TryGet(key, out etag, out body);
+        }
     }
 
     public void Put(string key, string etag, byte[] body)
     {
-        lock (_gate) _inner.Put(key, etag, body);
+        lock (_gate)
+        {
+            if (!_failed)
+            {
+                try
+                {
+                    _inner.Put(key, etag, body);
+                    return;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Fail(ex);
+                }
+            }
+            _fallback.Put(key, etag, body);
+        }
+    }
+
+    private void Fail(Exception ex)
+    {
+        _failed = true;
+        _log.Warning($"The local store cannot keep GitHub's ETags ({ex.Message.Trim()}); this query revalidates nothing and the next one starts cold. Make the store writable, or set X0_STATE_DIR to a writable folder.");
     }
 }

@@ -62,7 +62,7 @@ public abstract class X0GitHubCmdlet : X0Cmdlet
             else
             {
                 opened = LocalRunStore.TryOpen(StateDirectory.StorePath(environment), scope);
-                cache = opened is null ? new MemoryHttpResponseCache() : new SynchronizedHttpResponseCache(opened);
+                cache = opened is null ? new MemoryHttpResponseCache() : new SafeHttpResponseCache(opened, scope);
             }
             store = opened;
         }
