@@ -154,6 +154,18 @@ public class GitHubHandlersTests
         Assert.Equal(ErrorIds.ConfigInvalid, ex.ErrorId);
     }
 
+    [Fact]
+    public void The_monitor_keeps_the_lowest_count_of_a_window_whatever_order_answers_arrive_in()
+    {
+        var monitor = new GitHubRateLimitMonitor();
+        var reset = DateTimeOffset.UtcNow.AddMinutes(30);
+        monitor.Observe(Answer(200, remaining: 90, reset: reset));
+        monitor.Observe(Answer(200, remaining: 95, reset: reset));
+        Assert.Equal(90, monitor.Last!.Remaining);
+        monitor.Observe(Answer(200, remaining: 4999, reset: reset.AddHours(1)));
+        Assert.Equal(4999, monitor.Last!.Remaining);
+    }
+
     [Theory]
     [InlineData("https://github.com/octo/hello-world.git", "octo/hello-world")]
     [InlineData("https://x-access-token:ghp_abc@github.com/octo/hello-world", "octo/hello-world")]

@@ -92,9 +92,19 @@ public sealed class GitHubRateLimitMonitor
 
     public GitHubRateLimit? Last => Volatile.Read(ref _last);
 
+    /// <summary>
+    /// Keeps the lowest remaining count of the current window: answers to concurrent requests arrive in
+    /// any order, and the last one to arrive is not necessarily the latest count. A later reset is a new window.
+    /// </summary>
     public void Observe(HttpResponseMessage response)
     {
-        if (TryRead(response, out var limit)) Volatile.Write(ref _last, limit);
+        if (!TryRead(response, out var limit)) return;
+        while (true)
+        {
+            var current = Volatile.Read(ref _last);
+            if (current is not null && limit.Reset <= current.Reset && !(limit.Reset == current.Reset && limit.Remaining <= current.Remaining)) return;
+            if (Interlocked.CompareExchange(ref _last, limit, current) == current) return;
+        }
     }
 
     public static bool TryRead(HttpResponseMessage response, out GitHubRateLimit limit)
