@@ -196,6 +196,23 @@ Describe 'Get-X0Run against the contract-checked GitHub stand-in' {
         (Get-X0RunLog -Repository $Repo -Id $run.id).Step | Should -Be @('Set up job', 'Set up job', 'Compile')
     }
 
+    It 'defaults to the repository of the origin remote of the current location' {
+        $clone = New-X0GitRepository -Name 'clone'
+        Invoke-Git $clone remote add origin "https://github.com/$Repo.git" | Out-Null
+        Push-Location $clone
+        try {
+            $runs = Get-X0Run -First 3
+        } finally { Pop-Location }
+        $runs.Repository | Select-Object -Unique | Should -Be $Repo
+        Get-Ids $runs | Should -Be (Get-Ids (Get-X0Run -Repository $Repo -First 3))
+        $savedRepository = $env:GITHUB_REPOSITORY
+        $env:GITHUB_REPOSITORY = $null
+        Push-Location (New-X0TempDirectory 'nowhere')
+        try {
+            { Get-X0Run -First 1 -ErrorAction Stop } | Should -Throw -ErrorId 'X0.GitHubRepositoryUnknown,X0tta6bl4.Commands.GetX0RunCommand'
+        } finally { Pop-Location; $env:GITHUB_REPOSITORY = $savedRepository }
+    }
+
     It 'queries several repositories concurrently and keeps their order' {
         foreach ($n in 'a', 'b', 'c') { Invoke-X0StandIn POST "/repos/octo/$n/seed" @{ count = 40; seed = [int][char]$n } | Out-Null }
         $runs = 'octo/a', 'octo/b', 'octo/c' | Get-X0Run -First 10 -ThrottleLimit 3
@@ -245,6 +262,8 @@ Describe 'Get-X0Run against the contract-checked GitHub stand-in' {
         try {
             $secure = ConvertTo-SecureString "$Canary`n" -AsPlainText -Force
             (Get-X0Run -Repository $Repo -First 1 -Token $secure).Count | Should -Be 1
+            $credential = [pscredential]::new('ignored', (ConvertTo-SecureString $Canary -AsPlainText -Force))
+            (Get-X0Run -Repository $Repo -First 1 -Credential $credential).Count | Should -Be 1
             { Get-X0Run -Repository $Repo -First 1 -ErrorAction Stop } | Should -Throw -ErrorId 'X0.GitHubAuthenticationFailed,X0tta6bl4.Commands.GetX0RunCommand'
         } finally { $env:GITHUB_TOKEN = $Canary }
     }
