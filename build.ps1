@@ -97,6 +97,12 @@ function Invoke-Build {
         if (-not (Get-ChildItem (Join-Path $deps "runtimes/$rid/native") -ErrorAction SilentlyContinue)) {
             throw "Staging is missing the native libraries for $rid (expected under dependencies/runtimes/$rid/native)."
         }
+        # Every native library the engine loads through the private load context: libgit2 and SQLite.
+        foreach ($native in 'git2', 'e_sqlite3') {
+            if (-not (Get-ChildItem (Join-Path $deps "runtimes/$rid/native") -Filter "*$native*" -ErrorAction SilentlyContinue)) {
+                throw "Staging is missing $native for $rid (expected under dependencies/runtimes/$rid/native)."
+            }
+        }
     }
 
     # Help: MAML generated from module/help/*.md plus the cmdlets' real parameter metadata.
@@ -139,6 +145,11 @@ function Invoke-Test {
     $results = Join-Path $Root 'out/test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     New-Item -ItemType Directory -Force -Path $results | Out-Null
+
+    # The stand-ins the tests start as processes (tests/StandIns): built once here, not per test.
+    foreach ($standIn in Get-ChildItem (Join-Path $Root 'tests/StandIns') -Filter *.csproj -Recurse -Depth 1 -ErrorAction SilentlyContinue) {
+        Invoke-Native dotnet @('build', $standIn.FullName, '-c', 'Release', '--nologo', '-v:q', '-clp:ErrorsOnly') | Out-Null
+    }
 
     if (-not $SkipXunit) {
         Write-Host '==> xunit'

@@ -13,6 +13,9 @@
     FormatsToProcess     = @('x0tta6bl4.format.ps1xml')
     CmdletsToExport      = @(
         'Step-X0Version'
+        'Get-X0Run'
+        'Get-X0RunLog'
+        'Wait-X0Run'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

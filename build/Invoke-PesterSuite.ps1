@@ -23,7 +23,16 @@ $config.Output.Verbosity = 'Normal'
 $config.TestResult.Enabled = $true
 $config.TestResult.OutputFormat = 'JUnitXml'
 $config.TestResult.OutputPath = $ResultsPath
-$result = Invoke-Pester -Configuration $config
+# Stand-ins started by the tests (tests/StandIns) are shared across files and stopped here, by PID.
+$env:X0_STANDIN_PIDFILE = Join-Path ([System.IO.Path]::GetTempPath()) "x0-standin-pids-$PID.txt"
+try {
+    $result = Invoke-Pester -Configuration $config
+} finally {
+    if (Test-Path $env:X0_STANDIN_PIDFILE) {
+        foreach ($id in Get-Content $env:X0_STANDIN_PIDFILE) { Stop-Process -Id ([int]$id) -Force -ErrorAction SilentlyContinue }
+        Remove-Item $env:X0_STANDIN_PIDFILE -Force -ErrorAction SilentlyContinue
+    }
+}
 
 $skipped = @($result.Skipped | ForEach-Object { $_.ExpandedPath })
 [ordered]@{

@@ -97,7 +97,7 @@ try {
             } else {
                 # Present but not a loadable library (a truncated download, the wrong architecture).
                 $rid = [System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
-                $native = Get-ChildItem (Join-Path $target "dependencies/runtimes/$rid/native") -File | Select-Object -First 1
+                $native = Get-ChildItem (Join-Path $target "dependencies/runtimes/$rid/native") -File -Filter "*git2*" | Select-Object -First 1
                 [System.IO.File]::WriteAllBytes($native.FullName, [byte[]](1..64))
                 $result.NativeFile = $native.FullName
             }

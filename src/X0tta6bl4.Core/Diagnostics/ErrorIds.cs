@@ -46,4 +46,21 @@ public static class ErrorIds
     public const string InvalidArgument = "X0.InvalidArgument";
     /// <summary>HEAD moved between planning and applying a change (another commit, a checkout, a -Confirm pause).</summary>
     public const string HeadMoved = "X0.HeadMoved";
+    // GitHub
+    public const string GitHubAuthenticationFailed = "X0.GitHubAuthenticationFailed";
+    public const string GitHubPermissionDenied = "X0.GitHubPermissionDenied";
+    public const string GitHubNotFound = "X0.GitHubNotFound";
+    public const string GitHubRequestInvalid = "X0.GitHubRequestInvalid";
+    public const string GitHubRateLimited = "X0.GitHubRateLimited";
+    public const string GitHubServerError = "X0.GitHubServerError";
+    public const string GitHubUnreachable = "X0.GitHubUnreachable";
+    public const string GitHubRepositoryUnknown = "X0.GitHubRepositoryUnknown";
+    public const string GitHubWorkflowNotFound = "X0.GitHubWorkflowNotFound";
+
+    // Runs
+    public const string RunNotFound = "X0.RunNotFound";
+    public const string RunLogUnavailable = "X0.RunLogUnavailable";
+    public const string RunStoreUnavailable = "X0.RunStoreUnavailable";
+    public const string RunWaitTimeout = "X0.RunWaitTimeout";
+    public const string RunSourceMismatch = "X0.RunSourceMismatch";
 }

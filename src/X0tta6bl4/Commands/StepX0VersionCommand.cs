@@ -103,6 +103,7 @@ public sealed class StepX0VersionCommand : X0Cmdlet
 
     private async Task RunAsync(WorkerScope scope, string root)
     {
+        scope.Run.Path = root;
         var request = new StepVersionRequest
         {
             Path = root,
@@ -116,6 +117,8 @@ public sealed class StepX0VersionCommand : X0Cmdlet
         };
         var operation = new StepVersion();
         var plan = await operation.PlanAsync(request, scope.Context).ConfigureAwait(false);
+        scope.Run.Version = plan.NextVersion;
+        scope.Run.Summary = $"{plan.PreviousVersion} → {plan.NextVersion} (planned)";
 
         var action = plan.CommitMessage is null ? "Rewrite version files"
             : plan.Tag is null ? "Rewrite version files and commit"
@@ -141,6 +144,8 @@ public sealed class StepX0VersionCommand : X0Cmdlet
             Pushed = result.Pushed,
             Remote = result.Pushed ? plan.Remote : null,
         };
+        scope.Run.Summary = $"{output.PreviousVersion} → {output.Version}" + (output.Tag is null ? "" : $", tag {output.Tag}")
+                            + (output.Pushed ? $", pushed to {output.Remote}" : "") + $", {output.Files.Length} file(s)";
         var actions = GitHubActions.FromProcess();
         actions.SetOutput("version", output.Version);
         actions.SetOutput("previous-version", output.PreviousVersion);
