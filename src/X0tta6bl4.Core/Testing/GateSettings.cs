@@ -5,6 +5,15 @@ using X0tta6bl4.Core.Diagnostics;
 
 namespace X0tta6bl4.Core.Testing;
 
+/// <summary>Registers the gate keys as soon as the engine loads, so no command warns about them as unknown.</summary>
+internal static class GateSettingsRegistration
+{
+#pragma warning disable CA2255 // The engine is loaded by the module only; registering config keys early is the point.
+    [System.Runtime.CompilerServices.ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void Register() => GateSettings.EnsureRegistered();
+}
+
 /// <summary>One tool configured for a gate, with extra arguments.</summary>
 public sealed record GateToolSetting(string Tool, IReadOnlyList<string> Arguments);
 

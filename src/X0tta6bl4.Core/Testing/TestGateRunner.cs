@@ -58,6 +58,10 @@ public sealed class TestGateRunner
                 thresholds[project] = request.CoverageThreshold ?? settings.CoverageThreshold;
                 jobs.AddRange(Plan(project, settings, request));
             }
+            if (jobs.Count == 0)
+            {
+                context.Log.Warning($"None of the selected gates ({string.Join(", ", request.Gates ?? Array.Empty<GateKind>())}) applies to {string.Join(", ", projects)}: nothing was run.");
+            }
             var slugs = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             for (var i = 0; i < jobs.Count; i++)
             {

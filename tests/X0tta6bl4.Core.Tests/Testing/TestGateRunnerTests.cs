@@ -171,6 +171,71 @@ public sealed class TestGateRunnerTests
     }
 
     [Fact]
+    public async Task Ruff_configured_instead_of_flake8_and_black_is_used_or_reported_NotAvailable()
+    {
+        using var p = new PythonProject("ruff");
+        p.Append("pyproject.toml", "\n[tool.x0tta6bl4.gates]\nlint = \"ruff\"\nformat = \"ruff\"\n");
+        var r = await Run(p.Root, gates: [GateKind.Lint, GateKind.Format]);
+        Assert.Equal(new[] { "ruff", "ruff format" }, r.Gates.Select(g => g.Tool));
+        if (Processes.ProcessRunner.FindOnPath("ruff") is null)
+        {
+            Assert.All(r.Gates, g => Assert.Equal(GateStatus.NotAvailable, g.Status));
+            Assert.All(r.Gates, g => Assert.Contains("pip install ruff", g.InstallHint));
+        }
+    }
+
+    [Fact]
+    public async Task Progress_reports_each_gate_and_completes_every_activity()
+    {
+        PythonProject.RequireTools();
+        using var p = new PythonProject("progress");
+        var reports = new List<X0Progress>();
+        var progress = new SyncProgress(reports);
+        var e = PythonProject.LocalEnvironment();
+        await new TestGateRunner().RunAsync(new TestGateRequest { Path = p.Root, Environment = e, Gates = [GateKind.Lint, GateKind.Format] }, new X0Context(progress: progress));
+        lock (reports)
+        {
+            Assert.Contains(reports, x => x.Activity.StartsWith("Lint: flake8", StringComparison.Ordinal) && !x.Completed);
+            Assert.Contains(reports, x => x.Activity.StartsWith("Format: black", StringComparison.Ordinal) && x.Completed);
+            Assert.Contains(reports, x => x.Status.Contains("2/2 gates done", StringComparison.Ordinal));
+            var opened = reports.Where(x => !x.Completed).Select(x => x.Id).ToHashSet();
+            var closed = reports.Where(x => x.Completed).Select(x => x.Id).ToHashSet();
+            Assert.Subset(closed, opened);
+            Assert.True(reports[^1].Completed);
+        }
+    }
+
+    private sealed class SyncProgress(List<X0Progress> sink) : IProgress<X0Progress>
+    {
+        public void Report(X0Progress value)
+        {
+            lock (sink) sink.Add(value);
+        }
+    }
+
+    [Fact]
+    public async Task Every_project_of_a_repository_is_gated_and_paths_are_relative_to_the_repository()
+    {
+        PythonProject.RequireTools();
+        using var api = new PythonProject("repo");
+        var root = api.Root;
+        // Move the project one level down and add a second one beside it.
+        var first = Path.Combine(root, "services", "api");
+        Directory.CreateDirectory(first);
+        foreach (var entry in new[] { "pyproject.toml", "src", "tests" }) MoveEntry(Path.Combine(root, entry), Path.Combine(first, entry));
+        var second = Path.Combine(root, "services", "worker");
+        CopyTree(first, second);
+        File.AppendAllText(Path.Combine(second, "src", "calc", "__init__.py"), "\n\ndef unused(x: int) -> int:\n    y = 1\n    return x\n");
+
+        var r = await Run(root, gates: [GateKind.Lint]);
+        Assert.Equal(new[] { "services/api", "services/worker" }, r.Projects.Select(x => x.RelativePath));
+        Assert.Equal(new[] { GateStatus.Passed, GateStatus.Failed }, r.Gates.Select(g => g.Status));
+        var d = Assert.Single(r.Diagnostics);
+        Assert.Equal(("services/worker/src/calc/__init__.py", "F841"), (d.File, d.Code));
+        Assert.Contains("services/worker", Assert.Single(r.Problems).Message);
+    }
+
+    [Fact]
     public async Task Parallel_and_sequential_runs_agree()
     {
         PythonProject.RequireTools();
@@ -366,6 +431,12 @@ public sealed class TestGateRunnerTests
         {
             try { Directory.Delete(dir, true); } catch (IOException) { }
         }
+    }
+
+    private static void MoveEntry(string from, string to)
+    {
+        if (Directory.Exists(from)) Directory.Move(from, to);
+        else File.Move(from, to);
     }
 
     private static bool IsAlive(int pid)

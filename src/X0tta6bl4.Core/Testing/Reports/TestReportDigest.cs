@@ -124,7 +124,7 @@ public static class JUnitMergeWriter
                     if (current is not null) w.WriteEndElement();
                     current = d.Groups[++groupIndex];
                     w.WriteStartElement("testsuite");
-                    w.WriteAttributeString("name", current.Name);
+                    w.WriteAttributeString("name", Clean(current.Name));
                     w.WriteAttributeString("tests", current.Tests.ToString(CultureInfo.InvariantCulture));
                     w.WriteAttributeString("failures", current.Failures.ToString(CultureInfo.InvariantCulture));
                     w.WriteAttributeString("errors", current.Errors.ToString(CultureInfo.InvariantCulture));
@@ -142,10 +142,10 @@ public static class JUnitMergeWriter
     private static void WriteCase(XmlWriter w, TestCaseRecord c)
     {
         w.WriteStartElement("testcase");
-        w.WriteAttributeString("name", c.Name);
-        if (!string.IsNullOrEmpty(c.ClassName)) w.WriteAttributeString("classname", c.ClassName);
+        w.WriteAttributeString("name", Clean(c.Name));
+        if (!string.IsNullOrEmpty(c.ClassName)) w.WriteAttributeString("classname", Clean(c.ClassName));
         w.WriteAttributeString("time", c.Duration.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture));
-        if (c.File is not null) w.WriteAttributeString("file", c.File);
+        if (c.File is not null) w.WriteAttributeString("file", Clean(c.File));
         if (c.Line is not null) w.WriteAttributeString("line", c.Line.Value.ToString(CultureInfo.InvariantCulture));
         switch (c.Outcome)
         {
@@ -153,7 +153,7 @@ public static class JUnitMergeWriter
             case TestOutcome.Error:
                 w.WriteStartElement(c.Outcome == TestOutcome.Failed ? "failure" : "error");
                 if (c.Message is not null) w.WriteAttributeString("message", Clean(c.Message));
-                if (c.FailureType is not null) w.WriteAttributeString("type", c.FailureType);
+                if (c.FailureType is not null) w.WriteAttributeString("type", Clean(c.FailureType));
                 if (c.Detail is not null) w.WriteString(Clean(c.Detail));
                 w.WriteEndElement();
                 break;
