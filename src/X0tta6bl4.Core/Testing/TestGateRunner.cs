@@ -23,6 +23,8 @@ public sealed class TestGateRunner
     public const string JUnitFileName = "junit.xml";
     public const string CoverageFileName = "coverage.xml";
     public const string ReportFileName = "test-report.md";
+    /// <summary>Subfolder of the output directory for the tools' own reports; emptied at the start of every run.</summary>
+    public const string RawFolderName = "x0-raw";
 
     /// <summary>True when running in CI (CI=true or GITHUB_ACTIONS=true): NotAvailable gates then fail the run.</summary>
     public static bool IsCi(IReadOnlyDictionary<string, string?> env) =>
@@ -41,7 +43,7 @@ public sealed class TestGateRunner
         context.Log.Verbose($"Projects: {string.Join(", ", projects)}");
 
         var outDir = Path.GetFullPath(request.OutputDirectory ?? Path.Combine(root, "artifacts"));
-        var work = Path.Combine(outDir, "raw");
+        var work = Path.Combine(outDir, RawFolderName);
         if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
         Directory.CreateDirectory(work);
         var scripts = Path.Combine(Path.GetTempPath(), "x0-gates-" + Guid.NewGuid().ToString("N")[..12]);

@@ -63,6 +63,16 @@ public sealed class ReportParserTests
         }
 
         [Fact]
+        public void The_dotnet_JUnit_logger_with_the_location_from_the_stack()
+        {
+            var cases = TestReportReader.Read(Fixture("dotnet-junit-logger.xml")).ToList();
+            Assert.Equal(new[] { TestOutcome.Passed, TestOutcome.Failed, TestOutcome.Skipped }, cases.Select(c => c.Outcome));
+            Assert.Equal(("/work/calc/tests/Calc.Checks/CalculatorTests.cs", 13), (cases[1].File, cases[1].Line!.Value));
+            Assert.Equal("Calc.Checks.dll", cases[1].Suite);
+            Assert.StartsWith("Assert.Equal() Failure", cases[1].Message);
+        }
+
+        [Fact]
         public void Trx_from_dotnet_test()
         {
             Assert.Equal(TestReportFormat.Trx, TestReportReader.DetectFormat(Fixture("xunit.trx")));
