@@ -79,6 +79,18 @@ Describe 'Invoke-X0Test on the sample project' -Skip:$PythonToolsMissing {
     }
 }
 
+Describe 'Invoke-X0Test Python matrix' -Skip:$PythonToolsMissing {
+    It 'reads -PythonVersion 3.10 typed as a number as 3.10 and reports a missing interpreter per entry' {
+        $dir = New-CalcProject
+        $run = Invoke-X0Test -Path $dir -Gate Test -PythonVersion 3.11, 3.10, 3.99 -WarningAction SilentlyContinue
+        $run.Gates.PythonVersion | Should -Be @('3.10', '3.11', '3.99')
+        ($run.Gates | Where-Object PythonVersion -eq '3.11').Status | Should -Be 'Passed'
+        $missing = $run.Gates | Where-Object PythonVersion -eq '3.99'
+        $missing.Status | Should -Be 'NotAvailable'
+        $missing.InstallHint | Should -Match 'Install Python 3.99'
+    }
+}
+
 Describe 'Invoke-X0Test on failing projects' -Skip:$PythonToolsMissing {
     It 'writes the object first, then a non-terminating X0.GatesFailed error' {
         $dir = New-CalcProject

@@ -28,6 +28,7 @@ public sealed class InvokeX0TestCommand : X0Cmdlet
     public SwitchParameter Sequential { get; set; }
 
     [Parameter]
+    [PythonVersionTransformation]
     [ValidatePattern(@"^(py)?\d+\.\d+(\.\d+)?$")]
     public string[]? PythonVersion { get; set; }
 
@@ -97,6 +98,32 @@ public sealed class InvokeX0TestCommand : X0Cmdlet
         string.IsNullOrEmpty(path)
             ? SessionState.Path.CurrentFileSystemLocation.ProviderPath
             : GetUnresolvedProviderPathFromPSPath(path);
+}
+
+/// <summary>
+/// -PythonVersion 3.10,3.11 reaches the cmdlet as the numbers 3.1 and 3.11: a bare 3.1 can only mean 3.10
+/// (Python 3.1 is long gone), so numbers are turned back into the version the user typed.
+/// </summary>
+internal sealed class PythonVersionTransformationAttribute : ArgumentTransformationAttribute
+{
+    public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+    {
+        static object One(object o)
+        {
+            if (o is PSObject ps) o = ps.BaseObject;
+            return o switch
+            {
+                double d => Text(d.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                decimal m => Text(m.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                float f => Text(f.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                int i => i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                _ => o,
+            };
+        }
+        static string Text(string s) => s == "3.1" ? "3.10" : s;
+        if (inputData is PSObject p) inputData = p.BaseObject;
+        return inputData is object[] array ? array.Select(One).ToArray() : One(inputData);
+    }
 }
 
 /// <summary>Core's run result → the pipeline's models.</summary>

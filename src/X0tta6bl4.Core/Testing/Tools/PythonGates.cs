@@ -29,7 +29,7 @@ internal abstract class PythonGateJob : GateJob
         if (match is not null)
         {
             Interpreter = match;
-            if (probed.Count > 1 && probed[0].Origin != "PATH")
+            if (probed.Count > 1 && probed[0].Origin is "active virtual environment" or ".venv/" or "venv/")
             {
                 ctx.X0.Log.Warning($"{module} is not installed in the project's environment ({probed[0].Path}); using {match.Path} ({match.Origin}).");
             }

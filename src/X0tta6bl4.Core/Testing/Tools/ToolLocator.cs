@@ -82,9 +82,65 @@ public sealed class ToolLocator
         }
         foreach (var name in new[] { "python3", "python" })
         {
-            foreach (var p in FindAllOnPath(name)) list.Add((p, "PATH"));
+            foreach (var p in FindAllOnPath(name))
+            {
+                var shim = ResolvePyenvShim(p, name, projectRoot);
+                if (shim == string.Empty) continue; // "system": the real interpreter follows on PATH
+                list.Add((shim ?? p, shim is null ? "PATH" : "pyenv"));
+            }
         }
-        return list.Where(c => File.Exists(c.Item1)).DistinctBy(c => c.Item1).ToList();
+        return list.Where(c => File.Exists(c.Item1)).DistinctBy(c => Canonical(c.Item1)).ToList();
+    }
+
+    /// <summary>
+    /// A pyenv shim is a script that starts pyenv to pick the interpreter (slow, and it hides which one).
+    /// Resolve it the way pyenv does — PYENV_VERSION, then .python-version from the project upwards, then the
+    /// global version file — to the interpreter itself. Returns null when <paramref name="path"/> is no shim or
+    /// cannot be resolved, and an empty string for the "system" version.
+    /// </summary>
+    internal string? ResolvePyenvShim(string path, string name, string projectRoot)
+    {
+        var root = Env("PYENV_ROOT") ?? (Env("HOME") is { } home ? System.IO.Path.Combine(home, ".pyenv") : null);
+        if (root is null || !string.Equals(System.IO.Path.GetDirectoryName(path), System.IO.Path.Combine(root, "shims"), StringComparison.Ordinal)) return null;
+        string? versions = Env("PYENV_VERSION");
+        if (versions is null)
+        {
+            for (var dir = new DirectoryInfo(projectRoot); dir is not null && versions is null; dir = dir.Parent)
+            {
+                var file = System.IO.Path.Combine(dir.FullName, ".python-version");
+                if (File.Exists(file)) versions = File.ReadAllText(file);
+            }
+        }
+        if (versions is null)
+        {
+            var global = System.IO.Path.Combine(root, "version");
+            versions = File.Exists(global) ? File.ReadAllText(global) : "system";
+        }
+        foreach (var version in versions.Split(new[] { '\n', '\r', ' ', ':' }, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (version.StartsWith('#')) continue;
+            if (version == "system") return string.Empty;
+            var candidate = System.IO.Path.Combine(root, "versions", version, "bin", name);
+            if (File.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
+
+    /// <summary>The path with symbolic links resolved (file and folder), to probe each interpreter once.</summary>
+    internal static string Canonical(string path)
+    {
+        try
+        {
+            var file = new FileInfo(path);
+            var target = file.LinkTarget is null ? file.FullName : (file.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? file.FullName);
+            var dir = new DirectoryInfo(System.IO.Path.GetDirectoryName(target)!);
+            var realDir = dir.LinkTarget is null ? dir.FullName : (dir.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? dir.FullName);
+            return System.IO.Path.Combine(realDir, System.IO.Path.GetFileName(target));
+        }
+        catch (IOException)
+        {
+            return path;
+        }
     }
 
     /// <summary>Interpreters that may be Python <paramref name="minor"/> (e.g. "3.11"): PATH, pyenv, uv, and the project's own.</summary>
@@ -92,7 +148,12 @@ public sealed class ToolLocator
     {
         var list = new List<(string, string)>(PythonCandidates(projectRoot));
         var exe = OperatingSystem.IsWindows() ? "python.exe" : $"python{minor}";
-        foreach (var p in FindAllOnPath(exe)) list.Add((p, "PATH"));
+        foreach (var p in FindAllOnPath(exe))
+        {
+            var shim = ResolvePyenvShim(p, exe, projectRoot);
+            if (shim == string.Empty) continue;
+            list.Add((shim ?? p, shim is null ? "PATH" : "pyenv"));
+        }
         var pyenvRoot = Env("PYENV_ROOT") ?? (Env("HOME") is { } home ? System.IO.Path.Combine(home, ".pyenv") : null);
         if (pyenvRoot is not null && Directory.Exists(System.IO.Path.Combine(pyenvRoot, "versions")))
         {
@@ -116,7 +177,7 @@ public sealed class ToolLocator
                 // uv present but unusable: the other candidates still count.
             }
         }
-        return list.Where(c => File.Exists(c.Item1)).DistinctBy(c => c.Item1).ToList();
+        return list.Where(c => File.Exists(c.Item1)).DistinctBy(c => Canonical(c.Item1)).ToList();
     }
 
     /// <summary>Starts the interpreter once and asks which of <see cref="ProbedModules"/> it has; null when it does not start.</summary>
