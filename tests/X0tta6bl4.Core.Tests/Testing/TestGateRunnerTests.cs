@@ -295,6 +295,30 @@ public sealed class TestGateRunnerTests
     }
 
     [Fact]
+    public async Task A_venv_without_the_tool_falls_back_to_an_interpreter_that_has_it_and_says_so()
+    {
+        PythonProject.RequireTools();
+        using var p = new PythonProject("venv-bare");
+        var venv = await Processes.ProcessRunner.RunAsync(new Processes.ProcessSpec("/usr/bin/python3",
+            ["-m", "venv", "--without-pip", Path.Combine(p.Root, ".venv")], p.Root));
+        Assert.True(venv.Succeeded, venv.StandardError);
+        var warnings = new List<string>();
+        var r = await new TestGateRunner().RunAsync(new TestGateRequest { Path = p.Root, Environment = PythonProject.LocalEnvironment(), Gates = [GateKind.Lint] },
+            new X0Context(new ListLog(warnings)));
+        Assert.Equal(GateStatus.Passed, Gate(r, GateKind.Lint).Status);
+        Assert.DoesNotContain(".venv", Gate(r, GateKind.Lint).Command);
+        Assert.Contains(warnings, w => w.Contains("flake8 is not installed in the project's environment", StringComparison.Ordinal) && w.Contains(".venv", StringComparison.Ordinal));
+    }
+
+    private sealed class ListLog(List<string> warnings) : IX0Log
+    {
+        public void Verbose(string message) { }
+        public void Debug(string message) { }
+        public void Warning(string message) { lock (warnings) warnings.Add(message); }
+        public void Information(string message) { }
+    }
+
+    [Fact]
     public async Task A_tool_that_is_not_installed_is_NotAvailable_with_a_hint_and_an_error_in_CI()
     {
         using var p = new PythonProject("missing");

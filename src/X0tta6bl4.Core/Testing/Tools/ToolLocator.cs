@@ -89,7 +89,8 @@ public sealed class ToolLocator
                 list.Add((shim ?? p, shim is null ? "PATH" : "pyenv"));
             }
         }
-        return list.Where(c => File.Exists(c.Item1)).DistinctBy(c => Canonical(c.Item1)).ToList();
+        // A venv's python is often a symlink to the base interpreter, yet another environment: never merge those.
+        return list.Where(c => File.Exists(c.Item1)).DistinctBy(c => c.Item2 is "PATH" or "pyenv" ? Canonical(c.Item1) : c.Item1).ToList();
     }
 
     /// <summary>
