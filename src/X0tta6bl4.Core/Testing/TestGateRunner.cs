@@ -44,6 +44,7 @@ public sealed class TestGateRunner
 
         var outDir = Path.GetFullPath(request.OutputDirectory ?? Path.Combine(root, "artifacts"));
         var work = Path.Combine(outDir, RawFolderName);
+        var previous = ReadTimings(Path.Combine(work, TimingsFileName));
         if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
         Directory.CreateDirectory(work);
         var scripts = Path.Combine(Path.GetTempPath(), "x0-gates-" + Guid.NewGuid().ToString("N")[..12]);
@@ -72,6 +73,8 @@ public sealed class TestGateRunner
                 while (!slugs.Add(slug)) slug += "-" + i.ToString(CultureInfo.InvariantCulture);
                 j.Slug = slug;
                 j.ProgressId = 10 + i;
+                // Longest first: last run's duration when known, else the static guess per tool.
+                if (previous.TryGetValue(slug, out var seconds)) j.ExpectedSeconds = seconds;
             }
 
             var ctx = new GateRunContext
@@ -86,6 +89,7 @@ public sealed class TestGateRunner
             };
             await RunJobsAsync(jobs, ctx, request, context).ConfigureAwait(false);
 
+            WriteTimings(Path.Combine(work, TimingsFileName), jobs);
             var gates = jobs.Select(j => j.Result).ToList();
             foreach (var project in projects)
             {
@@ -310,7 +314,11 @@ public sealed class TestGateRunner
             }
         }
 
-        var ordered = jobs.Select((j, i) => (j, i)).OrderByDescending(x => x.j.Weight).ThenBy(x => x.i).Select(x => x.j).ToList();
+        var ordered = jobs.Select((j, i) => (j, i))
+            .OrderByDescending(x => x.j.ExpectedSeconds ?? x.j.Weight / 10.0)
+            .ThenBy(x => x.i)
+            .Select(x => x.j)
+            .ToList();
         if (request.Sequential)
         {
             foreach (var job in jobs) await RunOne(job).ConfigureAwait(false);
@@ -360,6 +368,29 @@ public sealed class TestGateRunner
         if (text.Length == 0) return;
         if (text.Length > 120) text = text[..120] + "…";
         context.Progress.Report(new X0Progress($"{job.Result.DisplayName}: {job.Result.Tool}", $"running in {job.Project.RelativePath}", -1, job.ProgressId, ProgressRoot, CurrentOperation: text));
+    }
+
+    private const string TimingsFileName = "timings.json";
+
+    private static Dictionary<string, double> ReadTimings(string path)
+    {
+        try
+        {
+            return File.Exists(path)
+                ? System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(path)) ?? new Dictionary<string, double>()
+                : new Dictionary<string, double>();
+        }
+        catch (Exception ex) when (ex is IOException or System.Text.Json.JsonException or UnauthorizedAccessException)
+        {
+            return new Dictionary<string, double>();
+        }
+    }
+
+    private static void WriteTimings(string path, List<GateJob> jobs)
+    {
+        var timings = jobs.Where(j => j.Result.Status is GateStatus.Passed or GateStatus.Failed)
+            .ToDictionary(j => j.Slug, j => Math.Round(j.Result.Duration.TotalSeconds, 3));
+        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(timings));
     }
 
     private static GateResult CoverageGate(DetectedProject project, double threshold, List<GateResult> gates, string work)

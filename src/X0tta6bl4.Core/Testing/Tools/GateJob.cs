@@ -39,11 +39,13 @@ internal abstract class GateJob
     public DetectedProject Project => Result.Project;
     /// <summary>Jobs with the same key never run at once (two dotnet commands restoring the same project).</summary>
     public string? ExclusiveKey { get; init; }
-    /// <summary>Higher starts first: the slowest gates begin while the quick ones fill the other cores.</summary>
+    /// <summary>Static guess of how long the gate takes (higher starts first) when no earlier run says.</summary>
     public int Weight { get; init; }
     public List<TestReportDigest> Digests { get; } = new();
     /// <summary>When this job last reported progress (Stopwatch ticks), to throttle output-line updates.</summary>
     internal long LastProgressTicks;
+    /// <summary>How long this gate took last time (from the output directory), to start the longest first.</summary>
+    internal double? ExpectedSeconds;
     internal int ProgressId;
 
     /// <summary>A file-name-safe label for this job's raw files.</summary>
