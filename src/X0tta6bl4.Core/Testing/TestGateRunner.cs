@@ -180,7 +180,7 @@ public sealed class TestGateRunner
                 Problems = problems,
                 Strict = strict,
             };
-            await File.WriteAllTextAsync(reportPath, TestRunReport.Markdown(result, compact: false), new System.Text.UTF8Encoding(false), CancellationToken.None).ConfigureAwait(false);
+            await File.WriteAllTextAsync(reportPath, SecretRedactor.Redact(TestRunReport.Markdown(result, compact: false)), new System.Text.UTF8Encoding(false), CancellationToken.None).ConfigureAwait(false);
             return result;
         }
         finally

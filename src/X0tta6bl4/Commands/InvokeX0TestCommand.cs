@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using X0tta6bl4.Core.Ci;
+using X0tta6bl4.Core.Diagnostics;
 using X0tta6bl4.Core.Testing;
 using X0tta6bl4.Models;
 
@@ -153,10 +154,10 @@ internal static class TestRunMapper
             Project = g.Project.RelativePath,
             ProjectKind = g.Project.Kind.ToString(),
             PythonVersion = g.Variant,
-            Message = g.Message,
+            Message = R(g.Message),
             InstallHint = g.InstallHint,
-            Command = g.Command,
-            Output = g.Output,
+            Command = RN(g.Command),
+            Output = RN(g.Output),
             Passed = g.Tests?.Passed,
             Failed = g.Tests?.Failed,
             Skipped = g.Tests?.Skipped,
@@ -168,10 +169,10 @@ internal static class TestRunMapper
         {
             Suite = f.Suite,
             Test = f.Test,
-            Message = f.Message,
+            Message = R(f.Message),
             File = f.File,
             Line = f.Line,
-            Output = f.Output,
+            Output = RN(f.Output),
             Kind = f.IsError ? "Error" : "Failure",
             Tool = f.Tool,
             Duration = f.Duration,
@@ -180,13 +181,18 @@ internal static class TestRunMapper
         Artifacts = r.Artifacts.ToArray(),
     };
 
+    // Tool output can echo anything, including a registered token: mask before it reaches the pipeline.
+    private static string R(string s) => SecretRedactor.Redact(s);
+
+    private static string? RN(string? s) => s is null ? null : SecretRedactor.Redact(s);
+
     private static X0Diagnostic Map(GateDiagnostic d) => new()
     {
         File = d.File,
         Line = d.Line,
         Column = d.Column,
         Code = d.Code,
-        Message = d.Message,
+        Message = R(d.Message),
         Severity = d.Severity.ToString(),
         Tool = d.Tool,
     };

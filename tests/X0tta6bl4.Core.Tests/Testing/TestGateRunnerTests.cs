@@ -236,6 +236,23 @@ public sealed class TestGateRunnerTests
     }
 
     [Fact]
+    public async Task A_registered_secret_printed_by_a_test_never_reaches_the_artifacts()
+    {
+        PythonProject.RequireTools();
+        using var p = new PythonProject("secret");
+        var canary = "x0canary_" + Guid.NewGuid().ToString("N");
+        SecretRedactor.Register(canary);
+        p.Append("tests/test_calc.py", $"\n\ndef test_leaks() -> None:\n    token = \"{canary}\"\n    print(token)\n    assert token == \"\"\n");
+        var r = await Run(p.Root, gates: [GateKind.Test]);
+        Assert.Equal(1, r.Tests.Failed);
+        foreach (var artifact in r.Artifacts)
+        {
+            Assert.DoesNotContain(canary, File.ReadAllText(artifact));
+        }
+        Assert.Contains(SecretRedactor.Mask, File.ReadAllText(Path.Combine(p.Root, "artifacts", TestGateRunner.JUnitFileName)));
+    }
+
+    [Fact]
     public async Task Parallel_and_sequential_runs_agree()
     {
         PythonProject.RequireTools();

@@ -167,9 +167,11 @@ public static class JUnitMergeWriter
         w.WriteEndElement();
     }
 
-    // Test output may carry control characters XML 1.0 cannot hold (ANSI escapes): drop them.
+    // Test output may carry control characters XML 1.0 cannot hold (ANSI escapes): drop them. And a test that
+    // printed a registered secret must not leak it into the artifact.
     private static string Clean(string s)
     {
+        s = SecretRedactor.Redact(s);
         if (!s.Any(ch => ch < 0x20 && ch is not '\t' and not '\n' and not '\r')) return s;
         return new string(s.Where(ch => ch >= 0x20 || ch is '\t' or '\n' or '\r').ToArray());
     }
