@@ -441,10 +441,10 @@ public sealed class TestGateRunnerTests
     [Fact]
     public async Task A_dotnet_solution_reports_its_failing_xunit_test_and_coverlet_coverage()
     {
-        var fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "dotnet-failing");
-        if (!Directory.Exists(fixture)) fixture = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../Fixtures/dotnet-failing"));
-        var dir = Path.Combine(Path.GetTempPath(), "x0-tests", "dotnet-" + Guid.NewGuid().ToString("N")[..8]);
-        CopyTree(fixture, dir);
+        var dir = CopyDotNetFixture();
+        // Spoil the formatting of one line, as dotnet format will see it.
+        var calculator = Path.Combine(dir, "src", "Calc", "Calculator.cs");
+        File.WriteAllText(calculator, File.ReadAllText(calculator).Replace("public static int Add(int a, int b) => a + b;", "public static int Add(int a,int b)   =>  a + b;", StringComparison.Ordinal));
         try
         {
             var r = await Run(dir, threshold: 50);
@@ -459,7 +459,12 @@ public sealed class TestGateRunnerTests
             Assert.Equal("tests/Calc.Checks/CalculatorTests.cs", f.File);
             Assert.Equal(13, f.Line);
             Assert.Contains("Assert.Equal() Failure", f.Message);
-            Assert.Equal(GateStatus.Passed, Gate(r, GateKind.Format).Status);
+            var format = Gate(r, GateKind.Format);
+            Assert.Equal(GateStatus.Failed, format.Status);
+            Assert.Equal(2, format.ExitCode);
+            Assert.NotEmpty(format.Diagnostics);
+            Assert.All(format.Diagnostics, d => Assert.Equal(("src/Calc/Calculator.cs", 5, "WHITESPACE", "dotnet-format"), (d.File, d.Line!.Value, d.Code, d.Tool)));
+            Assert.Equal(format.Diagnostics.Select(d => d.Column), format.Diagnostics.Select(d => d.Column).Order());
             // Calculator.cs: 8 coverable lines, 7 hit (Unused is never called), as coverlet reports.
             Assert.Equal(87.5, r.Coverage!.LinePercent);
             Assert.Equal(GateStatus.Passed, Gate(r, GateKind.Coverage).Status);
@@ -478,6 +483,38 @@ public sealed class TestGateRunnerTests
     {
         if (Directory.Exists(from)) Directory.Move(from, to);
         else File.Move(from, to);
+    }
+
+    [Fact]
+    public async Task A_dotnet_build_error_fails_the_Test_gate_with_the_compiler_diagnostic()
+    {
+        var dir = CopyDotNetFixture();
+        var calculator = Path.Combine(dir, "src", "Calc", "Calculator.cs");
+        File.WriteAllText(calculator, File.ReadAllText(calculator).Replace("return a / b;", "return a / b", StringComparison.Ordinal));
+        var line = Array.FindIndex(File.ReadAllLines(calculator), l => l.Contains("return a / b", StringComparison.Ordinal)) + 1;
+        try
+        {
+            var r = await Run(dir, gates: [GateKind.Test]);
+            var test = Gate(r, GateKind.Test);
+            Assert.Equal(GateStatus.Failed, test.Status);
+            Assert.StartsWith("the build failed with 1 error(s)", test.Message);
+            var d = Assert.Single(test.Diagnostics, x => x.Severity == DiagnosticSeverity.Error);
+            Assert.Equal(("src/Calc/Calculator.cs", line, "CS1002", "dotnet build"), (d.File, d.Line!.Value, d.Code, d.Tool));
+            Assert.Null(test.Tests);
+        }
+        finally
+        {
+            try { Directory.Delete(dir, true); } catch (IOException) { }
+        }
+    }
+
+    private static string CopyDotNetFixture()
+    {
+        var fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "dotnet-failing");
+        if (!Directory.Exists(fixture)) fixture = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../Fixtures/dotnet-failing"));
+        var dir = Path.Combine(Path.GetTempPath(), "x0-tests", "dotnet-" + Guid.NewGuid().ToString("N")[..8]);
+        CopyTree(fixture, dir);
+        return dir;
     }
 
     private static bool IsAlive(int pid)
