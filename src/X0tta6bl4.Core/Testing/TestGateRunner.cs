@@ -93,7 +93,9 @@ public sealed class TestGateRunner
             var gates = jobs.Select(j => j.Result).ToList();
             foreach (var project in projects)
             {
-                if (thresholds[project] is { } threshold && Selected(request, GateKind.Test))
+                // A project whose Test gate did not apply (a library next to its test project) has no coverage of its own.
+                var projectTests = gates.Where(g => g.Project == project && g.Gate == GateKind.Test).ToList();
+                if (thresholds[project] is { } threshold && Selected(request, GateKind.Test) && projectTests.Any(g => g.Status != GateStatus.Skipped))
                 {
                     gates.Add(CoverageGate(project, threshold, gates, work));
                 }
