@@ -16,6 +16,7 @@
         'Get-X0Run'
         'Get-X0RunLog'
         'Wait-X0Run'
+        'Invoke-X0Test'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

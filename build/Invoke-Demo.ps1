@@ -32,6 +32,21 @@ Write-Host "Sample project copied to $Work (remote: $remote)"
 
 Set-Location $Work
 
+Show 'Quality gates first: Invoke-X0Test -CoverageThreshold 75 (pytest, flake8, mypy, black in parallel)'
+$gates = Invoke-X0Test -CoverageThreshold 75
+$gates | Format-Table
+$gates.Gates | Format-Table
+Write-Host "artifacts: $(($gates.Artifacts | ForEach-Object { [System.IO.Path]::GetRelativePath($Work, $_) }) -join ', ')"
+
+Show 'A lint finding is an object with file, line and code (and the run a non-terminating error)'
+$loop = Join-Path $Work 'src/mape_k/loop.py'
+$original = Get-Content -Raw $loop
+Set-Content -Path $loop -Value $original.Replace("from collections.abc import Iterable", "import os`nfrom collections.abc import Iterable") -NoNewline
+$lint = Invoke-X0Test -Gate Lint -ErrorAction SilentlyContinue -ErrorVariable gateErrors
+$lint.Diagnostics | Format-Table
+Write-Host "$($gateErrors[0].FullyQualifiedErrorId): $($gateErrors[0].Exception.Message)"
+Set-Content -Path $loop -Value $original -NoNewline
+
 Show 'Plan a minor release (-WhatIf: every check, no change)'
 Step-X0Version -Minor -Push -WhatIf
 

@@ -34,6 +34,12 @@ public static class ErrorIds
     public const string GitCommandFailed = "X0.GitCommandFailed";
     public const string NothingToCommit = "X0.NothingToCommit";
 
+    // Quality gates (Invoke-X0Test)
+    public const string NotAProject = "X0.NotAProject";
+    public const string GatesFailed = "X0.GatesFailed";
+    public const string ToolNotAvailable = "X0.ToolNotAvailable";
+    public const string ReportMalformed = "X0.ReportMalformed";
+
     // Hosting
     public const string NativeLibraryMissing = "X0.NativeLibraryMissing";
 
