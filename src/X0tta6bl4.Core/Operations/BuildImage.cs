@@ -93,7 +93,10 @@ public sealed class BuildImagePlan
             };
             lines.Add($"  tag {t.Tag}  ({t.Reason}){registry}");
         }
-        foreach (var l in Labels.OrderBy(l => l.Key, StringComparer.Ordinal)) lines.Add($"  label {l.Key}={l.Value}");
+        if (!Promote)
+        {
+            foreach (var l in Labels.OrderBy(l => l.Key, StringComparer.Ordinal)) lines.Add($"  label {l.Key}={l.Value}");
+        }
         if (PushRequested && !Push) lines.Add($"  no push: {Tags.PushBlockedReason}");
         if (Push || Promote) lines.Add($"  {(Promote ? "re-tag in" : "push to")} {Repository.Registry} as {(Credential is null ? "anonymous" : Credential.ToString())}, then verify each tag's digest");
         return string.Join(System.Environment.NewLine, lines);
