@@ -23,7 +23,15 @@ $config.Output.Verbosity = 'Normal'
 $config.TestResult.Enabled = $true
 $config.TestResult.OutputFormat = 'JUnitXml'
 $config.TestResult.OutputPath = $ResultsPath
-$result = Invoke-Pester -Configuration $config
+try {
+    $result = Invoke-Pester -Configuration $config
+} finally {
+    # Tests that need the Docker engine and registry start them once per run (DockerTestEnvironment.psm1).
+    if ($env:X0_PESTER_DOCKER_STATE) {
+        Import-Module (Join-Path $TestsPath 'DockerTestEnvironment.psm1') -Force
+        Stop-X0TestDocker
+    }
+}
 
 $skipped = @($result.Skipped | ForEach-Object { $_.ExpandedPath })
 [ordered]@{
