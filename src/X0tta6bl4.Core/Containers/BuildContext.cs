@@ -172,7 +172,8 @@ public sealed class BuildContext
                 }
                 var info = children.Current;
                 var name = prefix + info.Name;
-                var isLink = info.LinkTarget is not null;
+                // The enumeration already knows which entries are links; readlink only those.
+                var isLink = info.Attributes.HasFlag(FileAttributes.ReparsePoint) && info.LinkTarget is not null;
                 var isDir = !isLink && info is DirectoryInfo;
 
                 var excluded = _matcher.Matches(name, parentInfo, out var matchInfo);

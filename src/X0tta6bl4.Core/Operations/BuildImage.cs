@@ -62,6 +62,7 @@ public sealed class BuildImagePlan
     public PublicationPlan? Registry { get; init; }
     internal bool PlainHttp { get; init; }
     internal DockerEndpointSettings? Endpoint { get; init; }
+    internal IReadOnlyDictionary<string, RegistryCredential> PullCredentials { get; init; } = new Dictionary<string, RegistryCredential>();
 
     public IReadOnlyList<string> References => Tags.Names.Select(Repository.Reference).ToList();
 
@@ -187,11 +188,11 @@ public sealed class BuildImage
         var buildArgs = new Dictionary<string, string>(settings.BuildArgs, StringComparer.Ordinal);
         foreach (var kv in request.BuildArgs) buildArgs[kv.Key] = kv.Value;
 
-        var needsRegistry = request.Push || request.Promote;
+        var resolver = new RegistryCredentialResolver(request.Environment);
         RegistryCredential? credential = null;
-        if (needsRegistry)
+        if (request.Push || request.Promote || request.Credential is not null)
         {
-            credential = await new RegistryCredentialResolver(request.Environment).ResolveAsync(repository, request.Credential, ct).ConfigureAwait(false);
+            credential = await resolver.ResolveAsync(repository, request.Credential, ct).ConfigureAwait(false);
             context.Log.Verbose(credential is null ? $"No credentials for {repository.Registry}: trying anonymously" : $"Credentials for {repository.Registry}: {credential}");
         }
 
@@ -203,6 +204,20 @@ public sealed class BuildImage
         context.Progress.Report(new X0Progress(Activity, "Checking the build context", 5));
         var buildContext = BuildContext.Open(ResolveUnder(root, request.Context ?? settings.Context) ?? root,
             ResolveUnder(root, request.Dockerfile ?? settings.Dockerfile));
+        // Base images on private registries need credentials too (the engine pulls them with X-Registry-Config).
+        var pullCredentials = new Dictionary<string, RegistryCredential>(StringComparer.OrdinalIgnoreCase);
+        if (credential is not null) pullCredentials[repository.Registry] = credential;
+        foreach (var baseRepository in BaseImages.Repositories(await File.ReadAllTextAsync(buildContext.DockerfilePath, ct).ConfigureAwait(false), buildArgs))
+        {
+            if (pullCredentials.ContainsKey(baseRepository.Registry)) continue;
+            var explicitCredential = baseRepository.Registry == repository.Registry ? request.Credential : null;
+            if (await resolver.ResolveAsync(baseRepository, explicitCredential, ct).ConfigureAwait(false) is { } found)
+            {
+                pullCredentials[baseRepository.Registry] = found;
+                context.Log.Verbose($"Credentials for base images from {baseRepository.Registry}: {found}");
+            }
+        }
+
         var watch = Stopwatch.StartNew();
         var summary = buildContext.Validate(ct);
         context.Log.Verbose($"Build context {buildContext.Directory}: {summary.Files} files, {summary.Directories} directories, {summary.Links} links, " +
@@ -252,6 +267,7 @@ public sealed class BuildImage
             Registry = registryState,
             PlainHttp = plainHttp,
             Endpoint = endpoint,
+            PullCredentials = pullCredentials,
         };
     }
 
@@ -384,9 +400,7 @@ public sealed class BuildImage
             Labels = plan.Labels,
             NoCache = plan.NoCache,
             Pull = plan.Pull,
-            RegistryCredentials = plan.Credential is null
-                ? new Dictionary<string, RegistryCredential>()
-                : new Dictionary<string, RegistryCredential> { [plan.Repository.Registry] = plan.Credential },
+            RegistryCredentials = plan.PullCredentials,
         };
         var watch = Stopwatch.StartNew();
         await using (var tar = plan.Context.OpenTarStream(sent, ct))
