@@ -17,7 +17,9 @@ param(
     [int] $Files = 20000,
     [int] $MegaBytes = 500,
     [int] $SmallMegaBytes = 20,
-    [int] $Runs = 3
+    [int] $Runs = 3,
+    # Keep generated contexts here between invocations (generation takes minutes); default: a temp dir, removed.
+    [string] $ContextRoot
 )
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PSScriptRoot '../tests/Pester/DockerTestEnvironment.psm1') -Force
@@ -34,7 +36,8 @@ if (-not $env:DOCKER_HOST) {
 }
 $env:DOCKER_BUILDKIT = '0'
 $docker = if (Test-Path /usr/bin/docker) { '/usr/bin/docker' } else { (Get-Command docker).Source }
-$pwsh = (Get-Process -Id $PID).Path
+# The pwsh that runs this script (a dotnet tool here: dotnet + pwsh.dll), without the tool resolver's start-up.
+$pwsh = if (Test-Path (Join-Path $PSHOME 'pwsh.dll')) { @('dotnet', (Join-Path $PSHOME 'pwsh.dll')) } else { @((Get-Process -Id $PID).Path) }
 
 function New-Context([string] $Dir, [int] $Count, [int] $TotalMB) {
     New-Item -ItemType Directory -Force -Path $Dir | Out-Null
@@ -65,22 +68,29 @@ function Measure-Client([string] $Name, [string[]] $Command) {
 }
 
 New-Item -ItemType Directory -Force -Path $OutputPath | Out-Null
-$root = Join-Path ([IO.Path]::GetTempPath()) "x0-bench-images-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+$keepContexts = [bool]$ContextRoot
+$root = if ($ContextRoot) { $ContextRoot } else { Join-Path ([IO.Path]::GetTempPath()) "x0-bench-images-$([guid]::NewGuid().ToString('N').Substring(0, 8))" }
+# Same labels for both clients: the classic builder turns each label into a LABEL step (a layer), so
+# the CLI gets the two Build-X0Image adds in a folder without git or project metadata.
+$env:SOURCE_DATE_EPOCH = '1700000000'
+$labelArgs = @('--label', 'org.opencontainers.image.created=2023-11-14T22:13:20Z', '--label', 'org.opencontainers.image.version=ours')
 $results = [ordered]@{}
 try {
     foreach ($case in @(@{ Name = 'large'; Files = $Files; MB = $MegaBytes }, @{ Name = 'small'; Files = [Math]::Max(100, [int]($Files / 25)); MB = $SmallMegaBytes })) {
         $dir = Join-Path $root $case.Name
-        Write-Host "==> generating $($case.Files) files / $($case.MB) MB in $dir"
-        New-Context $dir $case.Files $case.MB
+        if (-not (Test-Path (Join-Path $dir 'Dockerfile'))) {
+            Write-Host "==> generating $($case.Files) files / $($case.MB) MB in $dir"
+            New-Context $dir $case.Files $case.MB
+        }
         $ours = @(); $theirs = @()
         for ($r = 1; $r -le $Runs; $r++) {
             $script = "Import-Module '$ModulePath'; Build-X0Image -Path '$dir' -Repository x0bench/$($case.Name) -Tag ours -NoCache -ErrorAction Stop | Out-Null"
-            $ours += Measure-Client "$($case.Name)-x0-$r" @($pwsh, '-NoProfile', '-NonInteractive', '-Command', $script)
-            $theirs += Measure-Client "$($case.Name)-cli-$r" @($docker, 'build', '--no-cache', '-q', '-t', "x0bench/$($case.Name):cli", $dir)
+            $ours += Measure-Client "$($case.Name)-x0-$r" ($pwsh + @('-NoProfile', '-NonInteractive', '-Command', $script))
+            $theirs += Measure-Client "$($case.Name)-cli-$r" (@($docker, 'build', '--no-cache', '-q', '-t', "x0bench/$($case.Name):cli") + $labelArgs + @($dir))
             & $docker image rm -f "x0bench/$($case.Name):ours" "x0bench/$($case.Name):cli" *> $null
         }
         # pwsh start-up and module import are part of our client's cost; measured separately too.
-        $startup = Measure-Client "$($case.Name)-pwsh-startup" @($pwsh, '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$ModulePath'")
+        $startup = Measure-Client "$($case.Name)-pwsh-startup" ($pwsh + @('-NoProfile', '-NonInteractive', '-Command', "Import-Module '$ModulePath'"))
         $oMed = ($ours.Seconds | Sort-Object)[[int][Math]::Floor($ours.Count / 2)]
         $tMed = ($theirs.Seconds | Sort-Object)[[int][Math]::Floor($theirs.Count / 2)]
         $results[$case.Name] = [ordered]@{
@@ -97,6 +107,6 @@ try {
     Write-Host "Build-X0Image peak memory from $($results.small.MegaBytes) MB to $($results.large.MegaBytes) MB of context: +$($results.MemoryGrowthMB) MB"
     $results | ConvertTo-Json -Depth 4 | Set-Content (Join-Path $OutputPath 'images.json')
 } finally {
-    Remove-Item -Recurse -Force $root -ErrorAction SilentlyContinue
+    if (-not $keepContexts) { Remove-Item -Recurse -Force $root -ErrorAction SilentlyContinue }
     if ($startedHere) { Stop-X0TestDocker; $env:DOCKER_HOST = $null }
 }

@@ -38,7 +38,7 @@ Describe 'Build-X0Image on the sample project' -Skip:$NoDocker {
 
     It 'Step-X0Version | Build-X0Image builds dev and prod with version tags and OCI labels' {
         $repository = New-Repo 'sample'
-        $dev = Step-X0Version -Minor | Build-X0Image -Target dev -Repository $repository -BuildArg @{ BASE_IMAGE = $Base }
+        $dev = Step-X0Version -Minor | Build-X0Image -Target dev -Repository $repository -BuildArg @{ BASE_IMAGE = $Base } -Label @{ 'com.example.team' = 'sre' }
         $dev | Should -BeOfType ([X0tta6bl4.Models.X0Image])
         $sha = (Invoke-Git $Repo rev-parse HEAD).Substring(0, 7)
         $dev.Tags | Should -Be @('3.3.0', 'v3.3.0', '3.3', '3', 'latest', "sha-$sha")
@@ -48,6 +48,8 @@ Describe 'Build-X0Image on the sample project' -Skip:$NoDocker {
         $dev.Labels['org.opencontainers.image.title'] | Should -Be 'x0tta6bl4'
         $dev.Labels['org.opencontainers.image.revision'] | Should -Be (Invoke-Git $Repo rev-parse HEAD)
         $dev.Labels['org.opencontainers.image.licenses'] | Should -Be 'MIT'
+        $dev.Labels['com.example.team'] | Should -Be 'sre'
+        (Invoke-X0TestDocker image inspect --format '{{index .Config.Labels "com.example.team"}}' "${repository}:v3.3.0") | Should -Be 'sre'
 
         $prod = Build-X0Image -Version 3.3.0 -Target prod -Repository $repository -BuildArg @{ BASE_IMAGE = $Base }
         $prod.Tags | Should -Be @('prod-v3.3.0', "prod-sha-$sha")

@@ -88,6 +88,10 @@ public sealed class ImageIntegrationTests : IDisposable
         var op = new BuildImage();
 
         var devPlan = await op.PlanAsync(Request() with { Repository = repo, Target = "dev", Version = "1.4.0" }, log.Context);
+        // API version negotiation: min(what the daemon speaks, what the adapter knows).
+        var (_, daemonApi) = _docker.Docker(_dir, null, "version", "--format", "{{.Server.APIVersion}}");
+        var expectedApi = Version.Parse(daemonApi.Trim()) < DockerImageEngine.MaxApiVersion ? Version.Parse(daemonApi.Trim()) : DockerImageEngine.MaxApiVersion;
+        Assert.Equal(expectedApi.ToString(), devPlan.Engine!.ApiVersion);
         Assert.Equal(new[] { "1.4.0", "v1.4.0", "1.4", "1", "latest" }, devPlan.Tags.Names);
         var dev = await op.ExecuteAsync(devPlan, log.Context, push: false);
         Assert.False(dev.Pushed);
@@ -181,6 +185,25 @@ public sealed class ImageIntegrationTests : IDisposable
         Assert.Equal(result.Digest, await ManifestDigest(repo, "stable"));
         Assert.Equal(new[] { TagState.Missing, TagState.AlreadyDone }, promoted.TagOutcomes.Select(o => o.Before));
         Assert.Equal(result.Id, promoted.Id);
+    }
+
+    [Fact]
+    public async Task pull_refreshes_a_private_base_image_with_the_registry_credentials()
+    {
+        _docker.SkipIfUnavailable();
+        File.Copy(_docker.BusyboxPath, Path.Combine(_dir, "busybox"));
+        Write("Dockerfile", "FROM scratch\nCOPY busybox /bin/busybox\n");
+        var baseRepo = Repo("base");
+        var credential = new RegistryCredential(DockerEnvironment.User, DockerEnvironment.Password, "-Credential");
+        var op = new BuildImage();
+        await op.ExecuteAsync(await op.PlanAsync(Request() with { Repository = baseRepo, Tags = new[] { "1" }, Push = true, Credential = credential }, X0Context.None), X0Context.None, push: true);
+
+        Write("Dockerfile", $"FROM {baseRepo}:1\nRUN [\"/bin/busybox\", \"echo\", \"on-the-private-base\"]\n");
+        var log = new RecordingLog();
+        var plan = await op.PlanAsync(Request() with { Repository = Repo("derived"), Tags = new[] { "t" }, Pull = true, Credential = credential }, log.Context);
+        await op.ExecuteAsync(plan, log.Context, push: false);
+        Assert.Contains(log.Lines, l => l.Contains("Pulling from x0/base", StringComparison.Ordinal) || l.Contains("Status: Image is up to date", StringComparison.Ordinal) || l.Contains("Status: Downloaded newer image", StringComparison.Ordinal));
+        Assert.Contains("on-the-private-base", log.All);
     }
 
     [Fact]

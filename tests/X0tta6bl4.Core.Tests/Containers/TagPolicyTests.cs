@@ -144,3 +144,26 @@ public sealed class ImageRepositoryTests
     [InlineData("ok_1.2-3", "ok_1.2-3")]
     public void branch_names_become_valid_tags(string branch, string tag) => Assert.Equal(tag, ImageRepository.SanitizeTag(branch));
 }
+
+public sealed class BaseImagesTests
+{
+    [Fact]
+    public void finds_the_registries_of_base_images_with_arguments_substituted()
+    {
+        const string dockerfile = """
+            # syntax is ignored
+            ARG BASE_IMAGE=python:3.12-slim
+            ARG TOOLS=ghcr.io/acme/tools:1
+            FROM ${BASE_IMAGE} AS dev
+            FROM --platform=linux/amd64 $TOOLS AS tools
+            FROM registry.example.com:5000/team/base@sha256:0123 \
+                AS prod
+            FROM dev
+            FROM scratch
+            """;
+        var registries = BaseImages.Repositories(dockerfile, new Dictionary<string, string> { ["BASE_IMAGE"] = "127.0.0.1:5000/x0/base:1" })
+            .Select(r => r.Registry).ToList();
+        Assert.Equal(new[] { "127.0.0.1:5000", "ghcr.io", "registry.example.com:5000" }, registries);
+        Assert.Equal(new[] { "docker.io" }, BaseImages.Repositories(dockerfile.Replace("ghcr.io/acme/tools:1", "python:3").Replace("registry.example.com:5000/team/base@sha256:0123", "nginx"), new Dictionary<string, string>()).Select(r => r.Registry).Distinct());
+    }
+}
