@@ -17,6 +17,7 @@
         'Get-X0RunLog'
         'Wait-X0Run'
         'Invoke-X0Test'
+        'Build-X0Image'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -70,5 +70,24 @@ Step-X0Version -Patch -ErrorAction SilentlyContinue -ErrorVariable refused | Out
 Write-Host "$($refused[0].FullyQualifiedErrorId): $($refused[0].Exception.Message)"
 Invoke-DemoGit checkout -q -- src/mape_k/loop.py
 
+Show 'Container images (Build-X0Image)'
+$dockerCli = Get-Command docker -ErrorAction SilentlyContinue
+$busybox = Get-Command busybox -ErrorAction SilentlyContinue
+if ($dockerCli -and $busybox -and ((& docker version --format '{{.Server.Version}}' 2>$null) -and $LASTEXITCODE -eq 0)) {
+    # No registry is reachable here: the sample's BASE_IMAGE becomes a busybox root file system imported locally.
+    $rootfs = Join-Path $base 'rootfs'
+    New-Item -ItemType Directory -Force -Path (Join-Path $rootfs 'bin') | Out-Null
+    Copy-Item $busybox.Source (Join-Path $rootfs 'bin/busybox')
+    & ln -s busybox (Join-Path $rootfs 'bin/sh')
+    & tar -C $rootfs -cf (Join-Path $base 'rootfs.tar') .
+    & docker import (Join-Path $base 'rootfs.tar') x0-demo-base:latest | Out-Null
+    Build-X0Image -Target dev -Repository ghcr.io/x0tta6bl4/x0tta6bl4 -BuildArg @{ BASE_IMAGE = 'x0-demo-base:latest' } -WhatIf
+    $version = (Get-Content (Join-Path $Work 'pyproject.toml') | Select-String '^version = "(.+)"').Matches[0].Groups[1].Value
+    Build-X0Image -Version $version -Target dev -Repository ghcr.io/x0tta6bl4/x0tta6bl4 -BuildArg @{ BASE_IMAGE = 'x0-demo-base:latest' } | Format-Table
+    Build-X0Image -Version $version -Target prod -Repository ghcr.io/x0tta6bl4/x0tta6bl4 -BuildArg @{ BASE_IMAGE = 'x0-demo-base:latest' } | Format-Table
+} else {
+    Write-Host 'No Docker engine answers here (set DOCKER_HOST, or start dockerd): skipped. The tests start their own.'
+}
+
 Show 'Done'
 Write-Host "Workspace kept at $Work"

@@ -32,6 +32,11 @@ try {
         foreach ($id in Get-Content $env:X0_STANDIN_PIDFILE) { Stop-Process -Id ([int]$id) -Force -ErrorAction SilentlyContinue }
         Remove-Item $env:X0_STANDIN_PIDFILE -Force -ErrorAction SilentlyContinue
     }
+    # Tests that need the Docker engine and registry start them once per run (DockerTestEnvironment.psm1).
+    if ($env:X0_PESTER_DOCKER_STATE) {
+        Import-Module (Join-Path $TestsPath 'DockerTestEnvironment.psm1') -Force
+        Stop-X0TestDocker
+    }
 }
 
 $skipped = @($result.Skipped | ForEach-Object { $_.ExpandedPath })

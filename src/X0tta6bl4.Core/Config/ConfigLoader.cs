@@ -16,6 +16,8 @@ public static class ConfigLoader
     {
         "tag_format", "commit_message", "tag_message", "commit", "tag", "allow_dirty", "remote",
         "prerelease_label", "version_files", "detect_version_files",
+        // Build-X0Image: [tool.x0tta6bl4.images] (see Containers/ImageSettings.cs).
+        "images",
     };
 
     /// <summary>Keys that later features register (notes, gates, images, releases); kept here so warnings stay precise.</summary>

@@ -39,6 +39,24 @@ public static class ErrorIds
     public const string GatesFailed = "X0.GatesFailed";
     public const string ToolNotAvailable = "X0.ToolNotAvailable";
     public const string ReportMalformed = "X0.ReportMalformed";
+    // Container images
+    public const string DockerUnavailable = "X0.DockerUnavailable";
+    public const string DockerApiUnsupported = "X0.DockerApiUnsupported";
+    public const string DockerfileNotFound = "X0.DockerfileNotFound";
+    public const string BuildContextInvalid = "X0.BuildContextInvalid";
+    public const string BuildContextLinkEscapes = "X0.BuildContextLinkEscapes";
+    public const string ImageBuildFailed = "X0.ImageBuildFailed";
+    public const string ImageTagsEmpty = "X0.ImageTagsEmpty";
+    public const string ImageTagInvalid = "X0.ImageTagInvalid";
+    public const string ImageRepositoryUnknown = "X0.ImageRepositoryUnknown";
+    public const string ImageNotFound = "X0.ImageNotFound";
+    public const string ImagePushFailed = "X0.ImagePushFailed";
+    public const string ImageDigestMismatch = "X0.ImageDigestMismatch";
+    public const string RegistryAuthenticationFailed = "X0.RegistryAuthenticationFailed";
+    public const string RegistryPermissionDenied = "X0.RegistryPermissionDenied";
+    public const string RegistryUnavailable = "X0.RegistryUnavailable";
+    public const string RegistryProtocolError = "X0.RegistryProtocolError";
+    public const string CredentialHelperFailed = "X0.CredentialHelperFailed";
 
     // Hosting
     public const string NativeLibraryMissing = "X0.NativeLibraryMissing";

@@ -148,6 +148,8 @@ public static class GitHubControl
             {
                 var r = s.GetOrCreateRepo(owner, repo);
                 var created = Str(body, "createdAt") is { } ca ? DateTimeOffset.Parse(ca, CultureInfo.InvariantCulture) : DateTimeOffset.UtcNow.AddMinutes(-5);
+                // The API publishes whole seconds; sub-second start times would make step boundaries depend on the clock.
+                created = new DateTimeOffset(created.UtcTicks - created.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
                 var wf = body.TryGetProperty("workflow", out var w) ? (Str(w, "name")!, Str(w, "path")!) : ("Tests", ".github/workflows/test.yml");
                 var workflow = GitHubSeeder.EnsureWorkflows(s, r, new[] { wf }, created.AddDays(-1))[0];
                 var id = s.NextId();
