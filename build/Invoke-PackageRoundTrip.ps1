@@ -37,6 +37,8 @@ param(
     [string] $ResultPath,
     # The RIDs whose native libgit2 must be in the package.
     [string[]] $RuntimeIdentifiers = @('linux-x64', 'linux-arm64', 'osx-arm64', 'osx-x64', 'win-x64'),
+    # RIDs whose ReadyToRun images (dependencies/r2r/<tfm>/<rid>/) must be in the package; a comma list is accepted.
+    [string[]] $ReadyToRunRids = @(),
     # Keep the temp folder (feed, saved module, bumped repository) for inspection.
     [switch] $KeepTemp,
     # Also write the result object to the pipeline.
@@ -110,6 +112,24 @@ function Test-PackageContent {
             $natives[$rid] = $lib[0]
         }
 
+        # ReadyToRun images: every r2r/<tfm>/<rid>/ folder holds exactly the portable dlls (the load
+        # context swaps one for the other by name), and the required RIDs are there.
+        $portable = @($entries.Keys | Where-Object { $_ -match '^dependencies/[^/]+\.dll$' } | ForEach-Object { $_.Substring('dependencies/'.Length) } | Sort-Object)
+        $r2r = [ordered]@{}
+        foreach ($key in $entries.Keys | Where-Object { $_ -match '^dependencies/r2r/[^/]+/[^/]+/[^/]+\.dll$' }) {
+            $parts = $key.Split('/')
+            $folder = "$($parts[2])/$($parts[3])"
+            if (-not $r2r.Contains($folder)) { $r2r[$folder] = [System.Collections.Generic.List[string]]::new() }
+            $r2r[$folder].Add($parts[4])
+        }
+        foreach ($folder in $r2r.Keys) {
+            $names = @($r2r[$folder] | Sort-Object)
+            Assert-That (($names -join ',') -eq ($portable -join ',')) "dependencies/r2r/$folder/ to hold the same dlls as dependencies/ ($($portable -join ', '))" ($names -join ', ') 'Rebuild: build.ps1 copies every portable dll into each ReadyToRun folder.'
+        }
+        foreach ($rid in $ReadyToRunRids) {
+            Assert-That (@($r2r.Keys | Where-Object { $_ -like "*/$rid" }).Count -ge 1) "ReadyToRun images for $rid under dependencies/r2r/<tfm>/$rid/" "ReadyToRun for: $(@($r2r.Keys) -join ', ')" 'Run ./build.ps1 Package (it adds every shipped RID), not with -NoReadyToRun.'
+        }
+
         $helpEntry = $entries['en-US/X0tta6bl4.dll-Help.xml']
         Assert-That ($null -ne $helpEntry) 'the MAML help en-US/X0tta6bl4.dll-Help.xml' 'none' 'Build generates it from module/help/*.md.'
         $reader = [System.IO.StreamReader]::new($helpEntry.Open())
@@ -120,13 +140,14 @@ function Test-PackageContent {
         foreach ($c in $Cmdlets) {
             Assert-That ($documented -contains $c) "help for $c in the packaged MAML" "help for: $($documented -join ', ')" 'Add module/help/<Cmdlet>.md and rebuild.'
         }
-        [pscustomobject]@{ Entries = $entries.Count; Natives = $natives; HelpCommands = $documented }
+        [pscustomobject]@{ Entries = $entries.Count; Natives = $natives; ReadyToRun = @($r2r.Keys); HelpCommands = $documented }
     } finally {
         $zip.Dispose()
     }
 }
 
 $StagePath = (Resolve-Path -LiteralPath $StagePath).Path
+$ReadyToRunRids = @($ReadyToRunRids | ForEach-Object { $_ -split ',' } | ForEach-Object Trim | Where-Object { $_ })
 $manifestPath = Get-ChildItem -LiteralPath $StagePath -Filter *.psd1 | Select-Object -First 1
 Assert-That ($null -ne $manifestPath) "a module manifest in $StagePath" 'none' 'Run ./build.ps1 Build first.'
 $manifest = Import-PowerShellDataFile -LiteralPath $manifestPath.FullName
@@ -169,7 +190,7 @@ try {
 
     $staged = Get-StagedFile $StagePath
     $content = Test-PackageContent -Package $package -Staged $staged -Name $moduleName -Version $version -Cmdlets $cmdlets
-    Write-Host "    nupkg ok: $($content.Entries) entries, libgit2 for $($content.Natives.Keys -join ', '), help for $($content.HelpCommands -join ', ')"
+    Write-Host "    nupkg ok: $($content.Entries) entries, libgit2 for $($content.Natives.Keys -join ', '), ReadyToRun for $(if ($content.ReadyToRun) { $content.ReadyToRun -join ', ' } else { 'none' }), help for $($content.HelpCommands -join ', ')"
 
     $found = @(Find-PSResource -Name $moduleName -Repository $repositoryName -Prerelease)
     Assert-That ($found.Count -eq 1) "Find-PSResource to return $moduleName once" "$($found.Count) result(s)" 'Check the temp repository.'
@@ -207,7 +228,12 @@ Import-Module $Name
 $module = Get-Module $Name
 $examples = @((Get-Help Step-X0Version -Examples).examples.example).Count
 $change = Step-X0Version -Patch -Path $Project
+$engine = [System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -eq 'x0tta6bl4' |
+    ForEach-Object { $_.Assemblies } | Where-Object { $_.GetName().Name -eq 'X0tta6bl4.Core' } | Select-Object -First 1
 [ordered]@{
+    EngineLocation  = $engine.Location
+    Runtime         = "net$([Environment]::Version.Major).0"
+    Rid             = "$(if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' })-$("$([System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture)".ToLowerInvariant())"
     ModuleBase      = $module.ModuleBase
     ModuleVersion   = "$($module.Version)"
     HelpExamples    = $examples
@@ -225,6 +251,9 @@ $change = Step-X0Version -Patch -Path $Project
     $bump = Get-Content -Raw -LiteralPath $childResult | ConvertFrom-Json
 
     Assert-That ([System.IO.Path]::GetFullPath($bump.ModuleBase) -eq [System.IO.Path]::GetFullPath($savedModule)) "the module imported from $savedModule" $bump.ModuleBase 'Another x0tta6bl4 on PSModulePath shadowed the saved one.'
+    $expectedEngineDir = Join-Path $savedModule 'dependencies' 'r2r' $bump.Runtime $bump.Rid
+    if (-not (Test-Path -LiteralPath $expectedEngineDir)) { $expectedEngineDir = Join-Path $savedModule 'dependencies' }
+    Assert-That ([System.IO.Path]::GetDirectoryName($bump.EngineLocation) -eq $expectedEngineDir) "the engine loaded from $expectedEngineDir (ReadyToRun images when shipped for $($bump.Runtime)/$($bump.Rid))" "$($bump.EngineLocation)" 'Check Hosting/DependencyLoadContext.'
     Assert-That ($bump.HelpExamples -gt 0) 'Get-Help Step-X0Version -Examples to show examples from the saved module' "$($bump.HelpExamples)" 'The MAML help must ship in en-US/.'
     Assert-That ($bump.TypeName -eq 'X0tta6bl4.Models.X0VersionChange') 'an X0VersionChange' $bump.TypeName 'Step-X0Version must output its model type.'
     Assert-That ($bump.PreviousVersion -eq $sampleVersion -and $bump.Version -eq $expectedVersion -and $bump.Tag -eq "v$expectedVersion") "$sampleVersion -> $expectedVersion tagged v$expectedVersion" "$($bump.PreviousVersion) -> $($bump.Version) tagged $($bump.Tag)" 'Check the version files of the sample project.'
@@ -244,6 +273,7 @@ $change = Step-X0Version -Patch -Path $Project
         Bytes         = (Get-Item -LiteralPath $package).Length
         Entries       = $content.Entries
         NativeLibs    = @($content.Natives.Values)
+        ReadyToRun    = @($content.ReadyToRun)
         HelpCommands  = @($content.HelpCommands)
         Repository    = $repositoryName
         SavedTo       = $savedModule
@@ -251,6 +281,7 @@ $change = Step-X0Version -Patch -Path $Project
         BumpedTag     = $bump.Tag
         BumpCommit    = $bump.Commit
         HelpExamples  = $bump.HelpExamples
+        EngineLoadedFrom = $bump.EngineLocation
         Seconds       = [math]::Round($timer.Elapsed.TotalSeconds, 1)
     }
     Write-Host "    round trip ok in $($result.Seconds) s: Publish -> Find -> Save -> Import (new pwsh) -> Step-X0Version -Patch = $($bump.PreviousVersion) -> $($bump.Version) ($($bump.Tag))"

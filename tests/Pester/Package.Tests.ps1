@@ -68,6 +68,17 @@ Describe 'Package round trip (Publish -> Find -> Save -> Import -> Step-X0Versio
         }
     }
 
+    It 'the saved module loads its engine from the packaged ReadyToRun images for this runtime and RID' {
+        $rid = "$(if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' })-$("$([System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture)".ToLowerInvariant())"
+        $images = Join-Path 'dependencies' 'r2r' "net$([Environment]::Version.Major).0" $rid
+        if (-not (Test-Path (Join-Path $Stage $images))) {
+            Set-ItResult -Skipped -Because "the stage has no ReadyToRun images for this runtime and RID ($images)"
+            return
+        }
+        $Result.ReadyToRun | Should -Contain "net$([Environment]::Version.Major).0/$rid"
+        Split-Path -Parent $Result.EngineLoadedFrom | Should -Be (Join-Path $Result.SavedTo $images)
+    }
+
     It 'leaves the user''s PSResourceGet repository list without the temp repository' {
         $store = Get-UserRepositoryStore
         if (Test-Path $store) {
