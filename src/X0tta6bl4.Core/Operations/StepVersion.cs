@@ -106,6 +106,8 @@ public sealed class StepVersion
 
         using var repo = needsGit ? _openRepository(root, request.Token) : TryOpen(root, request.Token);
         GitHead? head = null;
+        // One status walk per plan: its cost grows with the working tree (hundreds of ms at 30k files).
+        IReadOnlyList<GitDirtyPath> dirty = Array.Empty<GitDirtyPath>();
         if (repo is not null)
         {
             context.Progress.Report(new X0Progress("Step-X0Version", "Checking the repository", 15));
@@ -120,8 +122,9 @@ public sealed class StepVersion
                         "In GitHub Actions set fetch-depth: 0 on actions/checkout; locally run git fetch --tags --unshallow", root);
                 }
             }
-            var dirty = repo.GetDirtyPaths();
-            if (dirty.Count > 0 && !(request.AllowDirty || config.AllowDirty) && needsGit)
+            // Without a commit or tag the tree's state does not matter: no walk at all.
+            dirty = needsGit ? repo.GetDirtyPaths() : dirty;
+            if (dirty.Count > 0 && !(request.AllowDirty || config.AllowDirty))
             {
                 throw new X0Exception(ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
                     "a clean working tree", $"uncommitted changes in {dirty.Count} path(s): {string.Join(", ", dirty.Take(20).Select(d => $"{d.Path} [{d.Status}]"))}{(dirty.Count > 20 ? ", …" : "")}",
@@ -136,7 +139,7 @@ public sealed class StepVersion
         var current = AgreeOnCurrent(readings, config);
         if (repo is not null && needsGit)
         {
-            var dirtyVersionFiles = repo.GetDirtyPaths().Select(d => d.Path).Intersect(
+            var dirtyVersionFiles = dirty.Select(d => d.Path).Intersect(
                 readings.Select(r => RepoRelative(repo, r.File.FullPath)), StringComparer.Ordinal).ToList();
             if (dirtyVersionFiles.Count > 0)
             {
