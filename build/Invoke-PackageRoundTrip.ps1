@@ -172,6 +172,9 @@ $previousXdg = $env:XDG_DATA_HOME
 $registered = $false
 $timer = [System.Diagnostics.Stopwatch]::StartNew()
 try {
+    if (Get-Module Microsoft.PowerShell.PSResourceGet) {
+        Write-Warning "PSResourceGet is already loaded in this session, so the temp repository $repositoryName goes into your own repository list until it is unregistered at the end. Run this script in a new pwsh to avoid that."
+    }
     # Must exist before PSResourceGet's first use: an unset or missing folder makes it fall back.
     $env:XDG_DATA_HOME = $xdg
     Import-Module Microsoft.PowerShell.PSResourceGet
