@@ -1,6 +1,7 @@
 #requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.7.0' }
 # The engine's ReadyToRun images (dependencies/r2r/<tfm>/<rid>/): used on a matching runtime and RID,
-# and never needed — without them, or on another runtime, the portable IL copies load instead.
+# and never needed — without them, or on another runtime or RID, the portable IL copies load instead.
+# (An image compiled for another OS/architecture fails to load at all, so the RID match is essential.)
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
@@ -71,6 +72,24 @@ Describe 'ReadyToRun images of the engine' {
 
         $run.ExitCode | Should -Be 0 -Because $run.Output
         $run.Output | Should -Match 'What if: Bump 3\.2\.0 → 3\.2\.1'
+        Split-Path -Parent $run.Engine | Should -Be (Join-Path $copy 'dependencies')
+    }
+
+    It 'never loads images of another RID (they would not even load: BadImageFormatException)' {
+        if (-not (Test-Path $Images)) {
+            Set-ItResult -Skipped -Because "the stage has no ReadyToRun images for $Runtime/$Rid to disguise"
+            return
+        }
+        $copy = Join-Path (New-X0TempDirectory 'r2r-rid') 'x0tta6bl4'
+        Copy-Item -Path $Stage -Destination $copy -Recurse
+        $frameworkDir = Join-Path $copy 'dependencies' 'r2r' $Runtime
+        $other = if ($Rid -eq 'win-x64') { 'linux-x64' } else { 'win-x64' }
+        Get-ChildItem $frameworkDir -Directory | Where-Object Name -ne $Rid | Remove-Item -Recurse -Force
+        Rename-Item (Join-Path $frameworkDir $Rid) $other
+
+        $run = Invoke-BumpInChild -ModulePath (Join-Path $copy 'x0tta6bl4.psd1') -Repo $Repo
+
+        $run.ExitCode | Should -Be 0 -Because $run.Output
         Split-Path -Parent $run.Engine | Should -Be (Join-Path $copy 'dependencies')
     }
 
