@@ -24,7 +24,10 @@ param(
 
     # Skip the xunit or Pester half of Test.
     [switch] $SkipXunit,
-    [switch] $SkipPester
+    [switch] $SkipPester,
+
+    # Stage without ReadyToRun images (Build adds them for this machine's RID, Package for all shipped RIDs).
+    [switch] $NoReadyToRun
 )
 
 $ErrorActionPreference = 'Stop'
@@ -39,6 +42,37 @@ $ModuleVersion = $Manifest.ModuleVersion
 $StageRoot = Join-Path $Root 'out' 'x0tta6bl4'
 $Stage = Join-Path $StageRoot $ModuleVersion
 $ShippedRids = 'linux-x64', 'linux-arm64', 'osx-arm64', 'osx-x64', 'win-x64'
+
+function Get-HostRid {
+    $arch = "$([System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture)".ToLowerInvariant()
+    $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
+    "$os-$arch"
+}
+
+function Add-ReadyToRun([string[]] $Rids) {
+    # ReadyToRun images of the engine and its managed dependencies, one folder per RID, next to the
+    # portable IL copies: Hosting/DependencyLoadContext prefers dependencies/r2r/<tfm>/<rid>/ on a
+    # matching runtime, so a new pwsh JIT-compiles far less on the first call (see bench/README.md).
+    $project = Join-Path $Root 'build/ReadyToRun/ReadyToRun.csproj'
+    $tfm = @(([xml](Get-Content -Raw $project)).Project.PropertyGroup.TargetFramework | Where-Object { $_ })[0]
+    $deps = Join-Path $Stage 'dependencies'
+    $portable = @(Get-ChildItem $deps -Filter *.dll -File | ForEach-Object Name)
+    foreach ($rid in $Rids) {
+        $target = Join-Path $deps "r2r/$tfm/$rid"
+        if (Test-Path $target) { continue }
+        $publish = Join-Path $Root "build/ReadyToRun/bin/publish/$rid"
+        Invoke-Native dotnet @('publish', $project, '-c', $Configuration, '-r', $rid, '-o', $publish, '--nologo', '-v:q', '-clp:ErrorsOnly') | Out-Null
+        New-Item -ItemType Directory -Force -Path $target | Out-Null
+        foreach ($name in $portable) {
+            $image = Join-Path $publish $name
+            if (Test-Path $image) { Copy-Item $image $target; continue }
+            # The newer runtime ships some packages' assemblies itself (System.IO.Pipelines for net10):
+            # the publish leaves them out, and the load context then uses the portable copy.
+            if ($name -like 'X0tta6bl4.*') { throw "The ReadyToRun publish for $rid has no ${name}: check build/ReadyToRun/ReadyToRun.csproj." }
+        }
+        Write-Host "    ReadyToRun images for $tfm/$rid"
+    }
+}
 
 function Invoke-Native {
     param([string] $File, [string[]] $Arguments, [switch] $AllowFailure)
@@ -104,6 +138,8 @@ function Invoke-Build {
             }
         }
     }
+
+    if (-not $NoReadyToRun -and $ShippedRids -contains (Get-HostRid)) { Add-ReadyToRun @(Get-HostRid) }
 
     # Help: MAML generated from module/help/*.md plus the cmdlets' real parameter metadata.
     $code = Invoke-Child (Join-Path $Root 'build/New-MamlHelp.ps1') @('-ModulePath', (Join-Path $Stage 'x0tta6bl4.psd1'), '-HelpSource', (Join-Path $Root 'module/help'), '-OutputPath', (Join-Path $Stage 'en-US/X0tta6bl4.dll-Help.xml'))
@@ -200,7 +236,9 @@ function Invoke-Test {
 
 function Invoke-Package {
     Write-Host '==> Package'
-    $code = Invoke-Child (Join-Path $Root 'build/Invoke-PackageRoundTrip.ps1') @('-StagePath', $Stage, '-OutputPath', (Join-Path $Root 'out/packages'))
+    $r2r = @()
+    if (-not $NoReadyToRun) { Add-ReadyToRun $ShippedRids; $r2r = @('-ReadyToRunRids', ($ShippedRids -join ',')) }
+    $code = Invoke-Child (Join-Path $Root 'build/Invoke-PackageRoundTrip.ps1') (@('-StagePath', $Stage, '-OutputPath', (Join-Path $Root 'out/packages')) + $r2r)
     if ($code -ne 0) { throw "Package round-trip failed (exit $code)." }
 }
 

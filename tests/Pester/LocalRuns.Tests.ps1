@@ -53,7 +53,8 @@ Describe 'Local run history' {
 
     It 'loads SQLite''s native library from the module''s own dependencies folder' -Skip:(-not $IsLinux) {
         Get-X0Run -Local | Out-Null
-        $loaded = (Get-Process -Id $PID).Modules.FileName | Where-Object { $_ -like '*e_sqlite3*' }
+        # The native library only (libe_sqlite3.so), not the managed SQLitePCLRaw.provider.e_sqlite3.dll.
+        $loaded = (Get-Process -Id $PID).Modules.FileName | Where-Object { (Split-Path -Leaf $_) -like 'libe_sqlite3*' }
         $loaded | Should -Not -BeNullOrEmpty
         $expected = Join-Path (Split-Path (Get-X0ModulePath)) 'dependencies/runtimes'
         $loaded | ForEach-Object { $_ | Should -BeLike "$expected*" }

@@ -55,6 +55,11 @@ public interface IGitRepository : IDisposable
     void UndoCommit(string sha, IReadOnlyList<string> relativePaths);
 
     /// <summary>Refs on a remote (git ls-remote); patterns like refs/tags/v1.2.0.</summary>
+    /// <remarks>
+    /// May run while the caller goes on with local calls on the same instance (a plan overlaps the
+    /// network round trip with its local checks), so implementations must not use the local
+    /// repository handle here.
+    /// </remarks>
     Task<IReadOnlyList<GitRemoteRef>> ListRemoteRefsAsync(string remote, IReadOnlyList<string> patterns, CancellationToken cancellation);
     /// <summary>Pushes refspecs atomically; throws X0.PushRejected with the remote's reason.</summary>
     Task PushAsync(string remote, IReadOnlyList<string> refspecs, CancellationToken cancellation);

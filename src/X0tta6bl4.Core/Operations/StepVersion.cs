@@ -113,163 +113,203 @@ public sealed class StepVersion
         var needsGit = commit || tag || request.Push;
 
         using var repo = needsGit ? _openRepository(root, request.Token) : TryOpen(root, request.Token);
+        var tagFormat = config.Tags;
         GitHead? head = null;
-        if (repo is not null)
+        // One status walk per plan: its cost grows with the working tree (hundreds of ms at 30k files).
+        IReadOnlyList<GitDirtyPath> dirty = Array.Empty<GitDirtyPath>();
+        var hasRemote = false;
+        // The remote's refs (release tags; the branch when pushing) in ONE ls-remote, started before
+        // the local checks so the network round trip overlaps them; awaited where the answer is
+        // needed, so errors keep their order. Abandoned (process killed) if a local check fails first.
+        Task<IReadOnlyList<GitRemoteRef>>? remoteRead = null;
+        using var remoteCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        try
         {
-            context.Progress.Report(new X0Progress("Step-X0Version", "Checking the repository", 15));
-            head = repo.Head;
-            if (needsGit)
+            if (repo is not null)
             {
-                CheckHead(head, root);
-                if (repo.IsShallow)
+                context.Progress.Report(new X0Progress("Step-X0Version", "Checking the repository", 15));
+                head = repo.Head;
+                if (needsGit)
                 {
-                    throw new X0Exception(ErrorIds.ShallowClone, X0ErrorCategory.InvalidOperation,
-                        "a clone with full history and tags", "a shallow clone (history and tags cut off)",
-                        "In GitHub Actions set fetch-depth: 0 on actions/checkout; locally run git fetch --tags --unshallow", root);
+                    CheckHead(head, root);
+                    if (repo.IsShallow)
+                    {
+                        throw new X0Exception(ErrorIds.ShallowClone, X0ErrorCategory.InvalidOperation,
+                            "a clone with full history and tags", "a shallow clone (history and tags cut off)",
+                            "In GitHub Actions set fetch-depth: 0 on actions/checkout; locally run git fetch --tags --unshallow", root);
+                    }
+                }
+                hasRemote = repo.GetRemoteUrl(remote) is not null;
+                var patterns = new List<string>();
+                if (hasRemote && tag) patterns.Add($"refs/tags/{tagFormat.Prefix}*");
+                if (hasRemote && request.Push && head.Branch is not null) patterns.Add($"refs/heads/{head.Branch}");
+                if (patterns.Count > 0)
+                {
+                    var reader = repo;
+                    remoteRead = Task.Run(() => reader.ListRemoteRefsAsync(remote, patterns, remoteCancel.Token), remoteCancel.Token);
+                }
+                // Without a commit or tag the tree's state does not matter: no walk at all.
+                dirty = needsGit ? repo.GetDirtyPaths() : dirty;
+                if (dirty.Count > 0 && !(request.AllowDirty || config.AllowDirty))
+                {
+                    throw new X0Exception(ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
+                        "a clean working tree", $"uncommitted changes in {dirty.Count} path(s): {string.Join(", ", dirty.Take(20).Select(d => $"{d.Path} [{d.Status}]"))}{(dirty.Count > 20 ? ", …" : "")}",
+                        "Commit or stash them (git stash), or pass -AllowDirty to bump anyway", root);
+                }
+                ct.ThrowIfCancellationRequested();
+            }
+
+            context.Progress.Report(new X0Progress("Step-X0Version", "Reading version files", 30));
+            var project = ProjectVersionReader.Read(config, context.Log);
+            var readings = project.Files;
+            var current = project.Version;
+            if (repo is not null && commit)
+            {
+                // The release commit holds changes to tracked files only; a new file would slip in unreviewed.
+                var untracked = readings.Select(r => RepoRelative(repo, r.File.FullPath)).Distinct(StringComparer.Ordinal)
+                    .Where(p => !repo.IsTracked(p)).ToList();
+                if (untracked.Count > 0)
+                {
+                    throw new X0Exception(ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
+                        "version files that git already tracks (the release commit holds only the version change)",
+                        $"untracked {string.Join(", ", untracked)}",
+                        "Commit them first (git add, git commit), or bump with -NoCommit", root);
                 }
             }
-            var dirty = repo.GetDirtyPaths();
-            if (dirty.Count > 0 && !(request.AllowDirty || config.AllowDirty) && needsGit)
+            if (repo is not null && needsGit)
             {
-                throw new X0Exception(ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
-                    "a clean working tree", $"uncommitted changes in {dirty.Count} path(s): {string.Join(", ", dirty.Take(20).Select(d => $"{d.Path} [{d.Status}]"))}{(dirty.Count > 20 ? ", …" : "")}",
-                    "Commit or stash them (git stash), or pass -AllowDirty to bump anyway", root);
+                var dirtyVersionFiles = dirty.Select(d => d.Path).Intersect(
+                    readings.Select(r => RepoRelative(repo, r.File.FullPath)), StringComparer.Ordinal).ToList();
+                if (dirtyVersionFiles.Count > 0)
+                {
+                    throw new X0Exception(ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
+                        "version files without uncommitted changes (the release commit holds only the version change)",
+                        $"changes in {string.Join(", ", dirtyVersionFiles)}", "Commit or stash those changes first", root);
+                }
             }
-            ct.ThrowIfCancellationRequested();
-        }
 
-        context.Progress.Report(new X0Progress("Step-X0Version", "Reading version files", 30));
-        var project = ProjectVersionReader.Read(config, context.Log);
-        var readings = project.Files;
-        var current = project.Version;
-        if (repo is not null && commit)
-        {
-            // The release commit holds changes to tracked files only; a new file would slip in unreviewed.
-            var untracked = readings.Select(r => RepoRelative(repo, r.File.FullPath)).Distinct(StringComparer.Ordinal)
-                .Where(p => !repo.IsTracked(p)).ToList();
-            if (untracked.Count > 0)
+            // Tags known locally, and on the remote when there is one: counters stay monotonic and
+            // a version already used anywhere is refused before anything is written.
+            var knownTags = repo?.GetTags().Select(t => t.Name).ToList() ?? new List<string>();
+            IReadOnlyList<GitRemoteRef> remoteRefs = Array.Empty<GitRemoteRef>();
+            if (request.Push && !hasRemote)
             {
-                throw new X0Exception(ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
-                    "version files that git already tracks (the release commit holds only the version change)",
-                    $"untracked {string.Join(", ", untracked)}",
-                    "Commit them first (git add, git commit), or bump with -NoCommit", root);
+                throw new X0Exception(ErrorIds.RemoteNotFound, X0ErrorCategory.ObjectNotFound,
+                    $"a git remote named '{remote}' to push to", "no such remote",
+                    $"Add it with git remote add {remote} <url>, or pass -Remote", remote);
             }
-        }
-        if (repo is not null && needsGit)
-        {
-            var dirtyVersionFiles = repo.GetDirtyPaths().Select(d => d.Path).Intersect(
-                readings.Select(r => RepoRelative(repo, r.File.FullPath)), StringComparer.Ordinal).ToList();
-            if (dirtyVersionFiles.Count > 0)
+            if (remoteRead is not null)
             {
-                throw new X0Exception(ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
-                    "version files without uncommitted changes (the release commit holds only the version change)",
-                    $"changes in {string.Join(", ", dirtyVersionFiles)}", "Commit or stash those changes first", root);
+                context.Progress.Report(new X0Progress("Step-X0Version", $"Reading tags on {remote}", 45));
+                try
+                {
+                    remoteRefs = await remoteRead.ConfigureAwait(false);
+                }
+                catch (X0Exception ex) when (!request.Push)
+                {
+                    context.Log.Warning($"Could not read tags from '{remote}' (the tag is checked locally only): {ex.Found}");
+                }
             }
-        }
+            var remoteTagNames = remoteRefs.Where(r => r.Name.StartsWith("refs/tags/", StringComparison.Ordinal))
+                .Select(r => r.Name["refs/tags/".Length..]).ToList();
+            var missingLocally = remoteTagNames.Where(n => tagFormat.TryParse(n, out _)).Except(knownTags, StringComparer.Ordinal).ToList();
+            if (missingLocally.Count > 0)
+            {
+                throw new X0Exception(ErrorIds.TagsMissing, X0ErrorCategory.InvalidOperation,
+                    $"every release tag of '{remote}' to be present locally", $"{missingLocally.Count} missing ({string.Join(", ", missingLocally.Take(5))})",
+                    $"Run git fetch --tags {remote} (in GitHub Actions: fetch-depth: 0 on actions/checkout)", root);
+            }
 
-        // Tags known locally, and on the remote when there is one: counters stay monotonic and
-        // a version already used anywhere is refused before anything is written.
-        var tagFormat = config.Tags;
-        var knownTags = repo?.GetTags().Select(t => t.Name).ToList() ?? new List<string>();
-        IReadOnlyList<GitRemoteRef> remoteTags = Array.Empty<GitRemoteRef>();
-        var hasRemote = repo?.GetRemoteUrl(remote) is not null;
-        if (request.Push && !hasRemote)
-        {
-            throw new X0Exception(ErrorIds.RemoteNotFound, X0ErrorCategory.ObjectNotFound,
-                $"a git remote named '{remote}' to push to", "no such remote",
-                $"Add it with git remote add {remote} <url>, or pass -Remote", remote);
-        }
-        if (repo is not null && hasRemote && tag)
-        {
-            context.Progress.Report(new X0Progress("Step-X0Version", $"Reading tags on {remote}", 45));
-            try
+            var knownVersions = knownTags.Concat(remoteTagNames)
+                .Select(n => tagFormat.TryParse(n, out var v) ? v : null)
+                .Where(v => v is not null)
+                .Select(v => v!)
+                .ToList();
+            var bump = request.Bump;
+            if (bump.PreReleaseLabel is { Length: 0 } && !current.IsPrerelease)
             {
-                remoteTags = await repo.ListRemoteRefsAsync(remote, new[] { $"refs/tags/{tagFormat.Prefix}*" }, ct).ConfigureAwait(false);
+                bump = bump with { PreReleaseLabel = config.PreReleaseLabel };
             }
-            catch (X0Exception ex) when (!request.Push)
+            var next = VersionBump.Next(current, bump, knownVersions);
+            context.Log.Verbose($"Version {current} → {next} ({request.Bump})");
+
+            string? tagName = null;
+            if (tag)
             {
-                context.Log.Warning($"Could not read tags from '{remote}' (the tag is checked locally only): {ex.Found}");
+                tagName = tagFormat.Format(next);
+                if (repo!.FindTag(tagName) is { } existing)
+                {
+                    throw new X0Exception(ErrorIds.TagExists, X0ErrorCategory.ResourceExists,
+                        $"tag {tagName} to be free", $"it already exists locally at {existing.TargetSha[..12]}",
+                        "Versions are never reused: pick the next version, or delete the stray local tag with git tag -d " + tagName, tagName);
+                }
+                if (remoteTagNames.Contains(tagName, StringComparer.Ordinal))
+                {
+                    throw new X0Exception(ErrorIds.TagExistsOnRemote, X0ErrorCategory.ResourceExists,
+                        $"tag {tagName} to be unused on '{remote}'", "it already exists there: this version was already used",
+                        "Fetch tags (git fetch --tags) and bump to the next version; never move a published tag", tagName);
+                }
             }
-        }
-        var remoteTagNames = remoteTags.Select(r => r.Name["refs/tags/".Length..]).ToList();
-        var missingLocally = remoteTagNames.Where(n => tagFormat.TryParse(n, out _)).Except(knownTags, StringComparer.Ordinal).ToList();
-        if (missingLocally.Count > 0)
-        {
-            throw new X0Exception(ErrorIds.TagsMissing, X0ErrorCategory.InvalidOperation,
-                $"every release tag of '{remote}' to be present locally", $"{missingLocally.Count} missing ({string.Join(", ", missingLocally.Take(5))})",
-                $"Run git fetch --tags {remote} (in GitHub Actions: fetch-depth: 0 on actions/checkout)", root);
-        }
 
-        var knownVersions = knownTags.Concat(remoteTagNames)
-            .Select(n => tagFormat.TryParse(n, out var v) ? v : null)
-            .Where(v => v is not null)
-            .Select(v => v!)
-            .ToList();
-        var bump = request.Bump;
-        if (bump.PreReleaseLabel is { Length: 0 } && !current.IsPrerelease)
-        {
-            bump = bump with { PreReleaseLabel = config.PreReleaseLabel };
-        }
-        var next = VersionBump.Next(current, bump, knownVersions);
-        context.Log.Verbose($"Version {current} → {next} ({request.Bump})");
+            context.Progress.Report(new X0Progress("Step-X0Version", "Planning edits", 60));
+            // Several anchors may live in one file (pyproject [project].version and [tool.bumpversion]
+            // current_version): they become one edit of that file, or the last write would undo the others.
+            var changes = readings
+                .GroupBy(r => r.File.FullPath, StringComparer.Ordinal)
+                .Select(g => PlanFile(g.First().Content, g.Select(r => (r.File, r.Reading)).ToList(), next))
+                .ToList();
 
-        string? tagName = null;
-        if (tag)
-        {
-            tagName = tagFormat.Format(next);
-            if (repo!.FindTag(tagName) is { } existing)
+            if (request.Push && repo is not null && head?.Branch is not null)
             {
-                throw new X0Exception(ErrorIds.TagExists, X0ErrorCategory.ResourceExists,
-                    $"tag {tagName} to be free", $"it already exists locally at {existing.TargetSha[..12]}",
-                    "Versions are never reused: pick the next version, or delete the stray local tag with git tag -d " + tagName, tagName);
+                context.Progress.Report(new X0Progress("Step-X0Version", $"Comparing {head.Branch} with {remote}", 75));
+                var remoteSha = remoteRefs.FirstOrDefault(r => r.Name == $"refs/heads/{head.Branch}")?.Sha;
+                if (remoteSha is not null && !repo.IsAncestor(remoteSha, head.Sha!))
+                {
+                    throw new X0Exception(ErrorIds.BranchBehindRemote, X0ErrorCategory.InvalidOperation,
+                        $"{head.Branch} to contain everything on {remote}/{head.Branch}",
+                        $"{remote}/{head.Branch} is at {remoteSha[..12]}, which {head.Branch} does not contain",
+                        $"Run git pull --rebase {remote} {head.Branch}, check the result, then bump again", head.Branch);
+                }
             }
-            if (remoteTagNames.Contains(tagName, StringComparer.Ordinal))
+
+            var values = Placeholders(current, next, tagName, tagFormat);
+            return new StepVersionPlan
             {
-                throw new X0Exception(ErrorIds.TagExistsOnRemote, X0ErrorCategory.ResourceExists,
-                    $"tag {tagName} to be unused on '{remote}'", "it already exists there: this version was already used",
-                    "Fetch tags (git fetch --tags) and bump to the next version; never move a published tag", tagName);
+                ProjectRoot = root,
+                RepositoryRoot = repo?.WorkingDirectory,
+                Previous = current,
+                Next = next,
+                Files = changes,
+                CommitMessage = commit ? Render(config.CommitMessage, values) : null,
+                Tag = tagName,
+                TagMessage = tagName is null ? null : Render(config.TagMessage, values),
+                Branch = head?.Branch,
+                HeadSha = head?.Sha,
+                Push = request.Push,
+                Remote = remote,
+                ConfigSources = config.Sources,
+            };
+        }
+        finally
+        {
+            if (remoteRead is { IsCompleted: false })
+            {
+                // A local check failed first: stop git (ProcessRunner kills its tree) and let it finish.
+                remoteCancel.Cancel();
+                try
+                {
+                    await remoteRead.ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // Its outcome no longer matters; the local error is the one to report.
+                }
+            }
+            else if (remoteRead is { IsFaulted: true })
+            {
+                _ = remoteRead.Exception;   // observed: the local error, or the plan, already decided
             }
         }
-
-        context.Progress.Report(new X0Progress("Step-X0Version", "Planning edits", 60));
-        // Several anchors may live in one file (pyproject [project].version and [tool.bumpversion]
-        // current_version): they become one edit of that file, or the last write would undo the others.
-        var changes = readings
-            .GroupBy(r => r.File.FullPath, StringComparer.Ordinal)
-            .Select(g => PlanFile(g.First().Content, g.Select(r => (r.File, r.Reading)).ToList(), next))
-            .ToList();
-
-        if (request.Push && repo is not null && head?.Branch is not null)
-        {
-            context.Progress.Report(new X0Progress("Step-X0Version", $"Comparing {head.Branch} with {remote}", 75));
-            var remoteBranch = await repo.ListRemoteRefsAsync(remote, new[] { $"refs/heads/{head.Branch}" }, ct).ConfigureAwait(false);
-            var remoteSha = remoteBranch.FirstOrDefault(r => r.Name == $"refs/heads/{head.Branch}")?.Sha;
-            if (remoteSha is not null && !repo.IsAncestor(remoteSha, head.Sha!))
-            {
-                throw new X0Exception(ErrorIds.BranchBehindRemote, X0ErrorCategory.InvalidOperation,
-                    $"{head.Branch} to contain everything on {remote}/{head.Branch}",
-                    $"{remote}/{head.Branch} is at {remoteSha[..12]}, which {head.Branch} does not contain",
-                    $"Run git pull --rebase {remote} {head.Branch}, check the result, then bump again", head.Branch);
-            }
-        }
-
-        var values = Placeholders(current, next, tagName, tagFormat);
-        return new StepVersionPlan
-        {
-            ProjectRoot = root,
-            RepositoryRoot = repo?.WorkingDirectory,
-            Previous = current,
-            Next = next,
-            Files = changes,
-            CommitMessage = commit ? Render(config.CommitMessage, values) : null,
-            Tag = tagName,
-            TagMessage = tagName is null ? null : Render(config.TagMessage, values),
-            Branch = head?.Branch,
-            HeadSha = head?.Sha,
-            Push = request.Push,
-            Remote = remote,
-            ConfigSources = config.Sources,
-        };
     }
 
     /// <summary>Applies a plan. On any failure every local change is undone before the error surfaces.</summary>

@@ -10,13 +10,20 @@ namespace X0tta6bl4.Core.VersionFiles;
 /// The Gallery allows only letters and digits in Prerelease, so SemVer <c>rc.1</c> is written <c>rc1</c>
 /// and read back as <c>rc.1</c>.
 /// </summary>
-public sealed class PowerShellManifestVersionFile : VersionFile
+public sealed partial class PowerShellManifestVersionFile : VersionFile
 {
-    private static readonly Regex ModuleVersion = new(@"^[ \t]*ModuleVersion[ \t]*=[ \t]*(?<q>['""])(?<v>[^'""\r\n]*)\k<q>",
-        RegexOptions.Multiline | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled);
-    private static readonly Regex Prerelease = new(@"^[ \t]*Prerelease[ \t]*=[ \t]*(?<q>['""])(?<v>[^'""\r\n]*)\k<q>",
-        RegexOptions.Multiline | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled);
-    private static readonly Regex LabelAndCounter = new(@"^(?<label>[A-Za-z][A-Za-z-]*?)(?<n>[0-9]+)$", RegexOptions.CultureInvariant);
+    private static readonly Regex ModuleVersion = ModuleVersionRegex();
+    private static readonly Regex Prerelease = PrereleaseRegex();
+    private static readonly Regex LabelAndCounter = LabelAndCounterRegex();
+
+    [GeneratedRegex(@"^[ \t]*ModuleVersion[ \t]*=[ \t]*(?<q>['""])(?<v>[^'""\r\n]*)\k<q>", RegexOptions.Multiline | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ModuleVersionRegex();
+
+    [GeneratedRegex(@"^[ \t]*Prerelease[ \t]*=[ \t]*(?<q>['""])(?<v>[^'""\r\n]*)\k<q>", RegexOptions.Multiline | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex PrereleaseRegex();
+
+    [GeneratedRegex(@"^(?<label>[A-Za-z][A-Za-z-]*?)(?<n>[0-9]+)$", RegexOptions.CultureInvariant)]
+    private static partial Regex LabelAndCounterRegex();
 
     public PowerShellManifestVersionFile(string path, string root) : base(path, root) { }
 
