@@ -34,6 +34,10 @@ public static class ErrorIds
     public const string GitCommandFailed = "X0.GitCommandFailed";
     public const string NothingToCommit = "X0.NothingToCommit";
 
+    // Commits and notes
+    public const string NonConventionalCommits = "X0.NonConventionalCommits";
+    public const string TagNotFound = "X0.TagNotFound";
+
     // Hosting
     public const string NativeLibraryMissing = "X0.NativeLibraryMissing";
 

@@ -84,6 +84,104 @@ public sealed class LibGit2Repository : IGitRepository
         return tag is null ? null : ToTag(tag);
     }
 
+    public GitCommit? GetCommit(string revision)
+    {
+        var obj = _repo.Lookup(revision);
+        var commit = obj switch
+        {
+            Commit c => c,
+            TagAnnotation a => a.Target.Peel<Commit>(),
+            _ => obj?.Peel<Commit>(),
+        };
+        return commit is null ? null : ToCommit(commit);
+    }
+
+    public IEnumerable<GitCommit> WalkCommits(GitWalk walk, CancellationToken cancellation = default) => Walk(_repo, walk, cancellation);
+
+    public IEnumerable<T> WalkRanges<T>(IReadOnlyList<GitWalk> walks, Func<GitWalk, IEnumerable<GitCommit>, T> consume, int parallelism, CancellationToken cancellation = default)
+    {
+        if (walks.Count == 0) yield break;
+        parallelism = Math.Clamp(parallelism, 1, Math.Max(1, Environment.ProcessorCount));
+        if (parallelism == 1 || walks.Count == 1)
+        {
+            foreach (var w in walks) yield return consume(w, Walk(_repo, w, cancellation));
+            yield break;
+        }
+
+        // libgit2 objects must not be shared across threads: every worker gets its own handle.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var handles = new System.Collections.Concurrent.ConcurrentBag<Repository>();
+        var gate = new SemaphoreSlim(parallelism);
+        var window = new Queue<Task<T>>();
+        var next = 0;
+        Task<T> Start(GitWalk w) => Task.Run(async () =>
+        {
+            await gate.WaitAsync(stop.Token).ConfigureAwait(false);
+            if (!handles.TryTake(out var handle)) handle = new Repository(_repo.Info.Path);
+            try
+            {
+                return consume(w, Walk(handle, w, stop.Token));
+            }
+            finally
+            {
+                handles.Add(handle);
+                gate.Release();
+            }
+        }, stop.Token);
+        try
+        {
+            while (next < walks.Count && window.Count < parallelism * 2) window.Enqueue(Start(walks[next++]));
+            while (window.Count > 0)
+            {
+                var result = window.Dequeue().GetAwaiter().GetResult();
+                if (next < walks.Count) window.Enqueue(Start(walks[next++]));
+                yield return result;
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            foreach (var pending in window)
+            {
+                try { pending.Wait(); } catch (AggregateException) { } catch (OperationCanceledException) { }
+            }
+            foreach (var h in handles) h.Dispose();
+            gate.Dispose();
+        }
+    }
+
+    private static IEnumerable<GitCommit> Walk(Repository repo, GitWalk walk, CancellationToken cancellation)
+    {
+        var from = repo.Lookup(walk.From)?.Peel<Commit>() ?? throw new X0Exception(ErrorIds.GitCommandFailed, X0ErrorCategory.ObjectNotFound,
+            $"a commit at '{walk.From}'", "no such revision", "Check the tag or revision name (git rev-parse)", walk.From);
+        var exclude = new List<Commit>();
+        foreach (var e in walk.Exclude)
+        {
+            if (repo.Lookup(e)?.Peel<Commit>() is { } c) exclude.Add(c);
+        }
+        var filter = new CommitFilter
+        {
+            IncludeReachableFrom = from,
+            ExcludeReachableFrom = exclude,
+            SortBy = CommitSortStrategies.Topological | CommitSortStrategies.Time,
+            FirstParentOnly = walk.FirstParentOnly,
+        };
+        var n = 0;
+        foreach (var commit in repo.Commits.QueryBy(filter))
+        {
+            if ((++n & 1023) == 0) cancellation.ThrowIfCancellationRequested();
+            yield return ToCommit(commit);
+        }
+    }
+
+    private static GitCommit ToCommit(Commit c)
+    {
+        var author = c.Author;
+        var parents = new List<string>(2);
+        foreach (var p in c.Parents) parents.Add(p.Sha);
+        return new GitCommit(c.Sha, parents, c.Message, author.Name, author.Email, author.When, c.Committer.When);
+    }
+
     public string? GetRemoteUrl(string remote) => _repo.Network.Remotes[remote]?.Url;
 
     public bool HasCommit(string sha) => _repo.Lookup<Commit>(sha) is not null;
@@ -215,7 +313,10 @@ public sealed class LibGit2Repository : IGitRepository
     {
         // A tag may point at a tree or blob; only commits are versions.
         var peeled = tag.PeeledTarget as Commit;
-        return peeled is null ? null : new GitTag(tag.FriendlyName, peeled.Sha, tag.IsAnnotated);
+        return peeled is null ? null : new GitTag(tag.FriendlyName, peeled.Sha, tag.IsAnnotated)
+        {
+            Date = tag.IsAnnotated && tag.Annotation.Tagger is { } tagger ? tagger.When : peeled.Committer.When,
+        };
     }
 
     private LibGit2Sharp.Signature Signature(string role)

@@ -1,0 +1,199 @@
+using Semver;
+using X0tta6bl4.Core.Commits;
+using X0tta6bl4.Core.Diagnostics;
+using X0tta6bl4.Core.Git;
+using X0tta6bl4.Core.Versioning;
+
+namespace X0tta6bl4.Core.Notes;
+
+/// <summary>A release tag: a tag in the configured format whose name parses as SemVer.</summary>
+public sealed record ReleaseTag(string Name, SemVersion Version, string Sha, DateTimeOffset? Date)
+{
+    /// <summary>The pre-release channel (rc, beta…), null for a final release.</summary>
+    public string? Channel => Version.IsPrerelease ? Version.PrereleaseIdentifiers[0].Value : null;
+}
+
+/// <summary>The raw outcome of walking one range: the builder fed with its commits.</summary>
+internal sealed record RangeScan(ReleaseNoteBuilder Builder, bool ReachedPrevious, DateTimeOffset? TipDate);
+
+/// <summary>
+/// Release ranges over a repository's history: which tag came before which (SemVer precedence within the
+/// tag prefix, only tags reachable from the target, pre-release tags per channel), and the notes of a
+/// range — streamed commit by commit, so whole histories never sit in memory.
+/// </summary>
+public sealed class ReleaseHistory
+{
+    private readonly IGitRepository _repo;
+    private readonly CommitConventions _conventions;
+    private readonly RepositoryLinks? _links;
+
+    public ReleaseHistory(IGitRepository repo, TagFormat format, CommitConventions conventions, RepositoryLinks? links)
+    {
+        _repo = repo;
+        _conventions = conventions;
+        _links = links;
+        var tags = new List<ReleaseTag>();
+        foreach (var t in repo.GetTags())
+        {
+            if (format.TryParse(t.Name, out var v)) tags.Add(new ReleaseTag(t.Name, v!, t.TargetSha, t.Date));
+        }
+        // Highest precedence first; equal precedence (1.0.0 vs 1.0.0+build) by name for a stable order.
+        tags.Sort((a, b) =>
+        {
+            var c = b.Version.ComparePrecedenceTo(a.Version);
+            return c != 0 ? c : string.CompareOrdinal(a.Name, b.Name);
+        });
+        Tags = tags;
+    }
+
+    /// <summary>Release tags, highest precedence first (junk and other prefixes left out).</summary>
+    public IReadOnlyList<ReleaseTag> Tags { get; }
+
+    public RepositoryLinks? Links => _links;
+
+    public ReleaseTag? FindTag(string name) => Tags.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.Ordinal));
+
+    /// <summary>
+    /// The release before <paramref name="targetSha"/>: the highest-precedence tag below
+    /// <paramref name="below"/> (when given) that is reachable from the target and is a final release,
+    /// or (with <paramref name="channel"/>) a pre-release of that channel.
+    /// </summary>
+    public ReleaseTag? FindPrevious(string targetSha, SemVersion? below, string? channel)
+    {
+        foreach (var t in Tags)
+        {
+            if (below is not null && t.Version.ComparePrecedenceTo(below) >= 0) continue;
+            if (t.Channel is not null && !string.Equals(t.Channel, channel, StringComparison.Ordinal)) continue;
+            if (_repo.IsAncestor(t.Sha, targetSha)) return t;
+        }
+        return null;
+    }
+
+    /// <summary>Walks (previous, target] and returns the builder with every commit fed in, newest first.</summary>
+    public ReleaseNoteBuilder Scan(string target, ReleaseTag? previous, CancellationToken cancellation = default)
+    {
+        var builder = new ReleaseNoteBuilder(_conventions);
+        foreach (var c in _repo.WalkCommits(Walk(target, previous), cancellation)) builder.Add(c);
+        return builder;
+    }
+
+    /// <summary>Builds the note object for a scanned range.</summary>
+    public ReleaseNote ToNote(ReleaseNoteBuilder builder, string? version, string? tag, ReleaseTag? previous, DateTimeOffset date,
+        bool unreleased, ReleaseLevel level, string reason)
+    {
+        var (breaking, sections) = builder.Group();
+        var isPre = version is not null && VersionText.TryParseSemVer(version, out var sv) && sv!.IsPrerelease;
+        string? compare = null;
+        string? releaseUrl = null;
+        if (_links is not null)
+        {
+            var to = tag ?? "HEAD";
+            compare = previous is null ? null : _links.Compare(previous.Name, to);
+            releaseUrl = tag is null ? null : _links.Tag(tag);
+        }
+        return new ReleaseNote
+        {
+            Version = version,
+            Tag = tag,
+            PreviousTag = previous?.Name,
+            PreviousVersion = previous?.Version.ToString(),
+            Date = date,
+            IsUnreleased = unreleased,
+            IsPrerelease = isPre,
+            Level = level,
+            Reason = reason,
+            Breaking = breaking,
+            Sections = sections,
+            NonConventional = builder.NonConventional,
+            CommitCount = builder.CommitCount,
+            CancelledCount = builder.CancelledCount,
+            CompareUrl = compare,
+            ReleaseUrl = releaseUrl,
+        };
+    }
+
+    /// <summary>
+    /// Every final release reachable from <paramref name="headSha"/>, newest first, each with the range from
+    /// the release before it. Ranges are walked in parallel (each on its own handle) and yielded in order;
+    /// the guess that the next lower tag is the previous release is verified from the walk itself (some
+    /// commit of the range has it as a parent) and corrected when it is not.
+    /// </summary>
+    public IEnumerable<(ReleaseTag Release, ReleaseTag? Previous, ReleaseNoteBuilder Builder, DateTimeOffset? TipDate)> AllReleases(
+        string headSha, ReleaseTag? newest, int parallelism, CancellationToken cancellation)
+    {
+        var finals = Tags.Where(t => t.Channel is null).ToList();
+        var current = newest;
+        while (current is not null)
+        {
+            var chain = new List<(ReleaseTag Release, ReleaseTag? Previous)>();
+            var index = finals.IndexOf(current);
+            for (var i = index; i >= 0 && i < finals.Count; i++)
+            {
+                // Tags of equal precedence or on the same commit are not a range of their own.
+                var previous = i + 1 < finals.Count ? finals[i + 1] : null;
+                chain.Add((finals[i], previous));
+            }
+            var walks = chain.Select(c => Walk(c.Release.Sha, c.Previous)).ToList();
+            var k = 0;
+            ReleaseTag? restartFrom = null;
+            foreach (var scan in _repo.WalkRanges(walks, (w, commits) => ScanRange(commits, w), parallelism, cancellation))
+            {
+                var (release, previous) = chain[k++];
+                if (previous is not null && !scan.ReachedPrevious && previous.Sha != release.Sha && !_repo.IsAncestor(previous.Sha, release.Sha))
+                {
+                    // The next lower tag lives on another line of history: find the real previous release and go on from there.
+                    var real = FindPrevious(release.Sha, release.Version, null);
+                    var builder = Scan(release.Sha, real, cancellation);
+                    yield return (release, real, builder, null);
+                    restartFrom = real;
+                    break;
+                }
+                yield return (release, previous, scan.Builder, scan.TipDate);
+            }
+            current = restartFrom;
+        }
+    }
+
+    private RangeScan ScanRange(IEnumerable<GitCommit> commits, GitWalk walk)
+    {
+        var builder = new ReleaseNoteBuilder(_conventions);
+        var previousSha = walk.Exclude.Count > 0 ? walk.Exclude[0] : null;
+        var reached = previousSha is null;
+        DateTimeOffset? tip = null;
+        foreach (var c in commits)
+        {
+            tip ??= c.CommitDate;
+            if (!reached)
+            {
+                foreach (var p in c.ParentShas)
+                {
+                    if (string.Equals(p, previousSha, StringComparison.Ordinal))
+                    {
+                        reached = true;
+                        break;
+                    }
+                }
+            }
+            builder.Add(c);
+        }
+        return new RangeScan(builder, reached, tip);
+    }
+
+    private GitWalk Walk(string target, ReleaseTag? previous) => new(target)
+    {
+        Exclude = previous is null ? Array.Empty<string>() : new[] { previous.Sha },
+        FirstParentOnly = _conventions.FirstParent,
+    };
+
+    /// <summary>Refuses non-conventional commits (the -Strict rule), naming each.</summary>
+    /// <exception cref="X0Exception">X0.NonConventionalCommits.</exception>
+    public static void EnforceStrict(IReadOnlyList<NoteEntry> nonConventional, string range)
+    {
+        if (nonConventional.Count == 0) return;
+        var named = string.Join("; ", nonConventional.Take(20).Select(e => $"{e.ShortSha} \"{e.Header}\""));
+        throw new X0Exception(ErrorIds.NonConventionalCommits, X0ErrorCategory.InvalidData,
+            $"only Conventional Commits (type(scope): description) in {range}",
+            $"{nonConventional.Count} that are not: {named}{(nonConventional.Count > 20 ? "; …" : "")}",
+            "Reword them (git rebase -i, before they are pushed), or run without -Strict to list them under Other", range);
+    }
+}
