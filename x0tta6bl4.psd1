@@ -13,6 +13,7 @@
     FormatsToProcess     = @('x0tta6bl4.format.ps1xml')
     CmdletsToExport      = @(
         'Step-X0Version'
+        'Get-X0ReleaseNote'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

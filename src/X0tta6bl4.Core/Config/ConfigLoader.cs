@@ -16,6 +16,9 @@ public static class ConfigLoader
     {
         "tag_format", "commit_message", "tag_message", "commit", "tag", "allow_dirty", "remote",
         "prerelease_label", "version_files", "detect_version_files",
+        // Commit conventions, next version and notes (CommitConventions).
+        "minor_types", "patch_types", "major_on_zero", "changelog_sections", "first_parent", "strict", "repository_url",
+        "changelog", "changelog_file",
     };
 
     /// <summary>Keys that later features register (notes, gates, images, releases); kept here so warnings stay precise.</summary>

@@ -64,6 +64,9 @@ public static class ChangelogDocument
         while (linksStart > 0 && (IsBlank(lines[linksStart - 1]) || LinkDefinition.IsMatch(lines[linksStart - 1]))) linksStart--;
         while (linksStart < lines.Count && IsBlank(lines[linksStart])) linksStart++;
 
+        // Without a GitHub remote, the file's own compare links still say where the repository lives.
+        links ??= LinksFromDefinitions(lines, linksStart);
+
         var unreleased = -1;
         var firstVersion = -1;
         for (var i = 0; i < linksStart; i++)
@@ -210,6 +213,22 @@ public static class ChangelogDocument
             result.Add("");
         }
         return result;
+    }
+
+    private static RepositoryLinks? LinksFromDefinitions(List<string> lines, int from)
+    {
+        for (var i = from; i < lines.Count; i++)
+        {
+            var m = LinkDefinition.Match(lines[i]);
+            if (!m.Success) continue;
+            var url = m.Groups["url"].Value;
+            foreach (var marker in new[] { "/compare/", "/releases/tag/", "/tree/" })
+            {
+                var at = url.IndexOf(marker, StringComparison.Ordinal);
+                if (at > 0) return RepositoryLinks.From(url[..at], null);
+            }
+        }
+        return null;
     }
 
     private static bool IsVersionHeading(string line, SemVersion version)
