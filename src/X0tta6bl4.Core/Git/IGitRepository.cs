@@ -56,6 +56,8 @@ public interface IGitRepository : IDisposable
     /// <summary>Tracked paths with changes (staged or not). Untracked and ignored files are not dirt.</summary>
     IReadOnlyList<GitDirtyPath> GetDirtyPaths();
     IReadOnlyList<GitTag> GetTags();
+    /// <summary>Tag names only, without reading any object (cheap on repositories with thousands of tags).</summary>
+    IReadOnlyList<string> GetTagNames();
     GitTag? FindTag(string name);
     string? GetRemoteUrl(string remote);
     bool HasCommit(string sha);

@@ -78,6 +78,13 @@ public sealed class LibGit2Repository : IGitRepository
         .Select(t => t!)
         .ToList();
 
+    public IReadOnlyList<string> GetTagNames()
+    {
+        var names = new List<string>();
+        foreach (var r in _repo.Refs.FromGlob("refs/tags/*")) names.Add(r.CanonicalName["refs/tags/".Length..]);
+        return names;
+    }
+
     public GitTag? FindTag(string name)
     {
         var tag = _repo.Tags[name];
@@ -150,27 +157,76 @@ public sealed class LibGit2Repository : IGitRepository
         }
     }
 
+    /// <summary>
+    /// Commits reachable from <see cref="GitWalk.From"/> and not from the excluded commits, newest first
+    /// by committer date. Each commit object is read once (libgit2's revwalk reads every commit a second
+    /// time when its message is asked for). Exclusion paints the excluded side's ancestors as they are
+    /// reached in date order, the way git's own revision walk does; the walk stops as soon as every
+    /// commit left in the queue is excluded.
+    /// </summary>
     private static IEnumerable<GitCommit> Walk(Repository repo, GitWalk walk, CancellationToken cancellation)
     {
         var from = repo.Lookup(walk.From)?.Peel<Commit>() ?? throw new X0Exception(ErrorIds.GitCommandFailed, X0ErrorCategory.ObjectNotFound,
             $"a commit at '{walk.From}'", "no such revision", "Check the tag or revision name (git rev-parse)", walk.From);
-        var exclude = new List<Commit>();
+        const byte Queued = 1, Excluded = 2;
+        var flags = new Dictionary<ObjectId, byte>();
+        var queue = new PriorityQueue<Commit, (long Time, long Order)>(new NewestFirst());
+        long order = 0;
+        var interestingQueued = 0;
+
+        void Enqueue(Commit c, bool excluded)
+        {
+            if (flags.TryGetValue(c.Id, out var f))
+            {
+                if (excluded && (f & Excluded) == 0)
+                {
+                    // Reached from both sides: it belongs to the excluded history after all.
+                    flags[c.Id] = (byte)(f | Excluded);
+                    if ((f & Queued) != 0) interestingQueued--;
+                }
+                return;
+            }
+            flags[c.Id] = (byte)(Queued | (excluded ? Excluded : 0));
+            if (!excluded) interestingQueued++;
+            queue.Enqueue(c, (c.Committer.When.ToUnixTimeSeconds(), order++));
+        }
+
         foreach (var e in walk.Exclude)
         {
-            if (repo.Lookup(e)?.Peel<Commit>() is { } c) exclude.Add(c);
+            if (repo.Lookup(e)?.Peel<Commit>() is { } c) Enqueue(c, excluded: true);
         }
-        var filter = new CommitFilter
-        {
-            IncludeReachableFrom = from,
-            ExcludeReachableFrom = exclude,
-            SortBy = CommitSortStrategies.Topological | CommitSortStrategies.Time,
-            FirstParentOnly = walk.FirstParentOnly,
-        };
+        Enqueue(from, excluded: false);
+
         var n = 0;
-        foreach (var commit in repo.Commits.QueryBy(filter))
+        while (interestingQueued > 0 && queue.TryDequeue(out var commit, out _))
         {
+            var f = flags[commit.Id];
+            flags[commit.Id] = (byte)(f & ~Queued);
+            if ((f & Excluded) != 0)
+            {
+                foreach (var p in commit.Parents) Enqueue(p, excluded: true);
+                continue;
+            }
+            interestingQueued--;
             if ((++n & 1023) == 0) cancellation.ThrowIfCancellationRequested();
-            yield return ToCommit(commit);
+            var result = ToCommit(commit);
+            var first = true;
+            foreach (var p in commit.Parents)
+            {
+                if (!first && walk.FirstParentOnly) break;
+                first = false;
+                Enqueue(p, excluded: false);
+            }
+            yield return result;
+        }
+    }
+
+    private sealed class NewestFirst : IComparer<(long Time, long Order)>
+    {
+        public int Compare((long Time, long Order) x, (long Time, long Order) y)
+        {
+            var c = y.Time.CompareTo(x.Time);
+            return c != 0 ? c : x.Order.CompareTo(y.Order);
         }
     }
 

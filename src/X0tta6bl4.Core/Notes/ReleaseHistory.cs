@@ -6,11 +6,57 @@ using X0tta6bl4.Core.Versioning;
 
 namespace X0tta6bl4.Core.Notes;
 
-/// <summary>A release tag: a tag in the configured format whose name parses as SemVer.</summary>
-public sealed record ReleaseTag(string Name, SemVersion Version, string Sha, DateTimeOffset? Date)
+/// <summary>
+/// A release tag: a tag in the configured format whose name parses as SemVer. The commit it names and
+/// its date are read only when asked for, so a repository with thousands of tags costs nothing until used.
+/// </summary>
+public sealed class ReleaseTag
 {
+    private readonly IGitRepository? _repo;
+    private GitTag? _resolved;
+    private bool _looked;
+
+    public ReleaseTag(string name, SemVersion version, IGitRepository repo)
+    {
+        Name = name;
+        Version = version;
+        _repo = repo;
+    }
+
+    public ReleaseTag(string name, SemVersion version, string sha, DateTimeOffset? date)
+    {
+        Name = name;
+        Version = version;
+        _resolved = new GitTag(name, sha, true) { Date = date };
+        _looked = true;
+    }
+
+    public string Name { get; }
+    public SemVersion Version { get; }
+
     /// <summary>The pre-release channel (rc, beta…), null for a final release.</summary>
     public string? Channel => Version.IsPrerelease ? Version.PrereleaseIdentifiers[0].Value : null;
+
+    /// <summary>False for a tag that names a tree or blob rather than a commit.</summary>
+    public bool IsCommit => Resolve() is not null;
+
+    /// <summary>The commit the tag names.</summary>
+    public string Sha => Resolve()?.TargetSha ?? throw new InvalidOperationException($"Tag {Name} does not name a commit");
+
+    /// <summary>The tagger's date (annotated), else the commit's.</summary>
+    public DateTimeOffset? Date => Resolve()?.Date;
+
+    private GitTag? Resolve()
+    {
+        if (!_looked)
+        {
+            _resolved = _repo!.FindTag(Name);
+            _looked = true;
+        }
+        return _resolved;
+    }
+
+    public override string ToString() => Name;
 }
 
 /// <summary>The raw outcome of walking one range: the builder fed with its commits.</summary>
@@ -33,9 +79,9 @@ public sealed class ReleaseHistory
         _conventions = conventions;
         _links = links;
         var tags = new List<ReleaseTag>();
-        foreach (var t in repo.GetTags())
+        foreach (var name in repo.GetTagNames())
         {
-            if (format.TryParse(t.Name, out var v)) tags.Add(new ReleaseTag(t.Name, v!, t.TargetSha, t.Date));
+            if (format.TryParse(name, out var v)) tags.Add(new ReleaseTag(name, v!, repo));
         }
         // Highest precedence first; equal precedence (1.0.0 vs 1.0.0+build) by name for a stable order.
         tags.Sort((a, b) =>
@@ -51,7 +97,18 @@ public sealed class ReleaseHistory
 
     public RepositoryLinks? Links => _links;
 
-    public ReleaseTag? FindTag(string name) => Tags.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.Ordinal));
+    public ReleaseTag? FindTag(string name) => Tags.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.Ordinal) && t.IsCommit);
+
+    /// <summary>The highest-precedence release tag on exactly this commit, looking only at tags above <paramref name="floor"/>.</summary>
+    public ReleaseTag? TagAt(string sha, SemVersion? floor)
+    {
+        foreach (var t in Tags)
+        {
+            if (floor is not null && t.Version.ComparePrecedenceTo(floor) < 0) break;
+            if (t.IsCommit && t.Sha == sha) return t;
+        }
+        return null;
+    }
 
     /// <summary>
     /// The release before <paramref name="targetSha"/>: the highest-precedence tag below
@@ -64,7 +121,7 @@ public sealed class ReleaseHistory
         {
             if (below is not null && t.Version.ComparePrecedenceTo(below) >= 0) continue;
             if (t.Channel is not null && !string.Equals(t.Channel, channel, StringComparison.Ordinal)) continue;
-            if (_repo.IsAncestor(t.Sha, targetSha)) return t;
+            if (t.IsCommit && _repo.IsAncestor(t.Sha, targetSha)) return t;
         }
         return null;
     }
@@ -121,7 +178,7 @@ public sealed class ReleaseHistory
     public IEnumerable<(ReleaseTag Release, ReleaseTag? Previous, ReleaseNoteBuilder Builder, DateTimeOffset? TipDate)> AllReleases(
         string headSha, ReleaseTag? newest, int parallelism, CancellationToken cancellation)
     {
-        var finals = Tags.Where(t => t.Channel is null).ToList();
+        var finals = Tags.Where(t => t.Channel is null && t.IsCommit).ToList();
         var current = newest;
         while (current is not null)
         {

@@ -70,15 +70,16 @@ public sealed class GetReleaseNotes
             yield break;
         }
 
-        if (!request.All && history.Tags.FirstOrDefault(t => t.Sha == head.Sha) is { } atHead)
+        context.Progress.Report(new X0Progress("Get-X0ReleaseNote", "Reading unreleased commits", -1));
+        var previous = history.FindPrevious(head.Sha!, null, null);
+        // Tags above the last reachable final release are the only ones that can sit on HEAD.
+        if (!request.All && history.TagAt(head.Sha!, previous?.Version) is { } atHead)
         {
             // A tag checkout (the release job of a tag push): the notes of that release.
             yield return Tagged(history, atHead.Name, conventions, strict, links, context);
             yield break;
         }
 
-        context.Progress.Report(new X0Progress("Get-X0ReleaseNote", "Reading unreleased commits", -1));
-        var previous = history.FindPrevious(head.Sha!, null, null);
         var builder = history.Scan(head.Sha!, previous, context.Cancellation);
         var current = TryReadCurrentVersion(config, context.Log) ?? previous?.Version ?? history.Tags.FirstOrDefault()?.Version ?? new SemVersion(0, 0, 0);
         var decision = VersionPolicy.Decide(current, previous?.Version, builder.Level, null, history.Tags.Select(t => t.Version), conventions.MajorOnZero);

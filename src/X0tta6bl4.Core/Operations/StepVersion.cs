@@ -174,7 +174,7 @@ public sealed class StepVersion
         // Tags known locally, and on the remote when there is one: counters stay monotonic and
         // a version already used anywhere is refused before anything is written.
         var tagFormat = config.Tags;
-        var knownTags = repo?.GetTags().Select(t => t.Name).ToList() ?? new List<string>();
+        var knownTags = repo?.GetTagNames().ToList() ?? new List<string>();
         IReadOnlyList<GitRemoteRef> remoteTags = Array.Empty<GitRemoteRef>();
         var hasRemote = repo?.GetRemoteUrl(remote) is not null;
         if (request.Push && !hasRemote)
