@@ -165,6 +165,27 @@ Describe 'Step-X0Version -Auto on a copy of the sample project' {
         (Invoke-Git $Repo tag --list 'v3.2.1') | Should -BeNullOrEmpty
     }
 
+    It 'refuses to infer a version on a shallow clone that lacks the previous release' {
+        Add-Commit $Repo 'feat: one'
+        Add-Commit $Repo 'fix: two'
+        $shallow = Join-Path (New-X0TempDirectory 'shallow') 'clone'
+        & git clone -q --depth 1 --no-tags "file://$Repo" $shallow 2>&1 | Out-Null
+        { Step-X0Version -Auto -NoCommit -Path $shallow -ErrorAction Stop } | Should -Throw -ErrorId 'X0.ShallowClone,*'
+        $Error[0].Exception.Message | Should -Match 'fetch-depth: 0'
+    }
+
+    It 'changelog = true creates CHANGELOG.md when the project has none' {
+        Invoke-Git $Repo rm -q CHANGELOG.md | Out-Null
+        Add-Content -Path pyproject.toml -Value 'changelog = true'
+        Invoke-Git $Repo commit -qam 'chore: no changelog yet' | Out-Null
+        Add-Commit $Repo 'feat: first notes'
+        $change = Step-X0Version -Auto
+        $change.Changelog | Should -Be 'CHANGELOG.md'
+        $text = Get-Content CHANGELOG.md -Raw
+        $text | Should -Match '(?s)^# Changelog.*## \[Unreleased\]\n\n## \[3\.3\.0\] - \d{4}-\d{2}-\d{2}\n\n### Features\n- first notes'
+        Invoke-Git $Repo show --name-only --format= HEAD | Sort-Object | Should -Be @('CHANGELOG.md', 'pyproject.toml', 'src/mape_k/__init__.py')
+    }
+
     It '-NoChangelog keeps CHANGELOG.md out of the release commit' {
         Add-Commit $Repo 'fix: x'
         (Step-X0Version -Auto -NoChangelog).Changelog | Should -BeNullOrEmpty

@@ -15,7 +15,7 @@ public sealed record NoteCategory(string Title, IReadOnlyList<string> Types, boo
 /// rule. One instance drives both the version bump and the notes, so they never disagree.
 /// Read from <c>[tool.x0tta6bl4]</c>: <c>minor_types</c>, <c>patch_types</c>, <c>major_on_zero</c>,
 /// <c>changelog_sections</c>, <c>first_parent</c>, <c>strict</c>, <c>repository_url</c>,
-/// <c>changelog</c>, <c>changelog_file</c>.
+/// <c>changelog</c>, <c>changelog_file</c>, <c>show_other</c>.
 /// </summary>
 public sealed class CommitConventions
 {
@@ -54,6 +54,8 @@ public sealed class CommitConventions
     /// <summary>Update the changelog in the release commit; null = default (on for Python projects with one).</summary>
     public bool? Changelog { get; init; }
     public string ChangelogFile { get; init; } = DefaultChangelogFile;
+    /// <summary>Render the non-conventional commits in an Other section (hidden by default).</summary>
+    public bool ShowOther { get; init; }
 
     public static CommitConventions Default { get; } = new();
 
@@ -98,6 +100,7 @@ public sealed class CommitConventions
             RepositoryUrl = ConfigLoader.Str(t, "repository_url"),
             Changelog = ConfigLoader.Bool(t, "changelog"),
             ChangelogFile = ConfigLoader.Str(t, "changelog_file") ?? DefaultChangelogFile,
+            ShowOther = ConfigLoader.Bool(t, "show_other") ?? false,
         };
         return result;
     }

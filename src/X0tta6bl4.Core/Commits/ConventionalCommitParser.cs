@@ -21,6 +21,12 @@ public static class ConventionalCommitParser
     public static ConventionalCommit Parse(string message)
     {
         ArgumentNullException.ThrowIfNull(message);
+        // Most commits are one line: no body or footers to look for.
+        var newline = message.IndexOf('\n');
+        if (newline < 0 || message.AsSpan(newline).IsWhiteSpace())
+        {
+            return ParseHeaderOnly(message.Trim());
+        }
         var lines = SplitLines(message);
         var first = 0;
         while (first < lines.Count && IsBlank(message, lines[first])) first++;
@@ -95,6 +101,36 @@ public static class ConventionalCommitParser
         };
     }
 
+    private static ConventionalCommit ParseHeaderOnly(string header)
+    {
+        if (header.Length == 0) return new ConventionalCommit { Header = string.Empty };
+        if (TryParseGitRevert(header, out var revertedHeader, out var revertPr))
+        {
+            return new ConventionalCommit
+            {
+                Header = header, IsConventional = true, Type = "revert", Description = revertedHeader,
+                PullRequest = revertPr, IsRevert = true, RevertedHeader = revertedHeader,
+            };
+        }
+        if (!TryParseHeader(header, out var type, out var scope, out var bang, out var description))
+        {
+            return new ConventionalCommit { Header = header, Description = header };
+        }
+        var pr = StripPullRequestSuffix(ref description);
+        return new ConventionalCommit
+        {
+            Header = header,
+            IsConventional = true,
+            Type = type,
+            Scope = scope,
+            Description = description,
+            HasBreakingMarker = bang,
+            PullRequest = pr,
+            Issues = description.Contains('#') ? CollectIssues(description, pr, Array.Empty<CommitFooter>()) : Array.Empty<int>(),
+            IsRevert = type == "revert",
+        };
+    }
+
     /// <summary>
     /// Reads GitHub's merge commit (<c>Merge pull request #12 from owner/branch</c>, PR title in the body):
     /// the number and the title, which first-parent histories use as the entry.
@@ -156,9 +192,21 @@ public static class ConventionalCommitParser
         if (i + 1 >= s.Length || s[i] != ':' || s[i + 1] != ' ') return false;
         var desc = s[(i + 2)..].Trim();
         if (desc.Length == 0) return false;
-        type = typeSpan.ToString().ToLowerInvariant();
+        type = KnownType(typeSpan) ?? typeSpan.ToString().ToLowerInvariant();
         description = desc.ToString();
         return true;
+    }
+
+    private static readonly string[] CommonTypes = { "feat", "fix", "docs", "chore", "refactor", "test", "perf", "ci", "build", "style", "revert", "sec", "security", "tests" };
+
+    /// <summary>The interned lower-case name of a common type (no allocation on the hot path).</summary>
+    private static string? KnownType(ReadOnlySpan<char> type)
+    {
+        foreach (var t in CommonTypes)
+        {
+            if (type.Equals(t, StringComparison.OrdinalIgnoreCase)) return t;
+        }
+        return null;
     }
 
     private static bool TryParseGitRevert(string header, out string revertedHeader, out int? pullRequest)

@@ -61,6 +61,12 @@ public static class NoteMarkdown
             foreach (var e in section.Entries) lines.Add(Item(e, e.Description, links, withReferences: true));
             yield return (section.Title, lines);
         }
+        if (note.ShowOther && note.NonConventional.Count > 0)
+        {
+            var lines = new List<string>(note.NonConventional.Count);
+            foreach (var e in note.NonConventional) lines.Add(Item(e, e.Header, links, withReferences: true));
+            yield return (Commits.CommitConventions.OtherTitle, lines);
+        }
     }
 
     private static string Item(NoteEntry e, string text, RepositoryLinks? links, bool withReferences)

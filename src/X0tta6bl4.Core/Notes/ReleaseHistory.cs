@@ -162,6 +162,7 @@ public sealed class ReleaseHistory
             Breaking = breaking,
             Sections = sections,
             NonConventional = builder.NonConventional,
+            ShowOther = _conventions.ShowOther,
             CommitCount = builder.CommitCount,
             CancelledCount = builder.CancelledCount,
             CompareUrl = compare,

@@ -51,6 +51,8 @@ public sealed class ReleaseNote
     public IReadOnlyList<NoteSection> Sections { get; init; } = Array.Empty<NoteSection>();
     /// <summary>Commits that are not Conventional Commits (the hidden Other list; -Strict refuses them).</summary>
     public IReadOnlyList<NoteEntry> NonConventional { get; init; } = Array.Empty<NoteEntry>();
+    /// <summary>Render <see cref="NonConventional"/> as an Other section (show_other = true).</summary>
+    public bool ShowOther { get; init; }
     /// <summary>Commits walked in the range, merges included.</summary>
     public int CommitCount { get; init; }
     /// <summary>Commits left out because a revert in the same range cancels them (both the commit and its revert).</summary>

@@ -229,6 +229,13 @@ public sealed class StepVersion
             var links = RepositoryLinks.From(conventions.RepositoryUrl, repo!.GetRemoteUrl(remote));
             history = new ReleaseHistory(repo, tagFormat, conventions, links);
             previousRelease = history.FindPrevious(head.Sha, null, null);
+            if (request.Auto && repo.IsShallow && previousRelease is null)
+            {
+                // Never a version computed from a cut-off history.
+                throw new X0Exception(ErrorIds.ShallowClone, X0ErrorCategory.InvalidOperation,
+                    "the history back to the previous release tag, to infer the next version", "a shallow clone without a reachable release tag",
+                    "In GitHub Actions set fetch-depth: 0 on actions/checkout; locally run git fetch --tags --unshallow", root);
+            }
             commits = history.Scan(head.Sha, previousRelease, ct);
             context.Log.Verbose($"{commits.CommitCount} commit(s) since {previousRelease?.Name ?? "the start of history"}, level {commits.Level}");
             if (request.Strict ?? conventions.Strict)

@@ -170,3 +170,20 @@ public class ChangelogDocumentTests
         Assert.StartsWith("### Breaking Changes\n- **api:** the v1 endpoints are gone (ccccccc)\n\n### Features\n- **api:** drop v1 (ccccccc)\n\n### Bug Fixes\n", md);
     }
 }
+
+public class OtherSectionTests
+{
+    [Fact]
+    public void Non_conventional_commits_are_hidden_by_default_and_shown_with_show_other()
+    {
+        var conventions = new CommitConventions { ShowOther = true };
+        var builder = new ReleaseNoteBuilder(conventions);
+        builder.Add(new Core.Git.GitCommit(new string('a', 40), new[] { new string('0', 40) }, "Update README", "A", "a@e", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch));
+        builder.Add(new Core.Git.GitCommit(new string('b', 40), new[] { new string('0', 40) }, "fix: y", "A", "a@e", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch));
+        var (breaking, sections) = builder.Group();
+        var shown = new ReleaseNote { Version = "1.0.1", Sections = sections, Breaking = breaking, NonConventional = builder.NonConventional, ShowOther = true };
+        Assert.EndsWith("### Other\n- Update README (aaaaaaa)\n", NoteMarkdown.RenderBody(shown, null));
+        var hidden = new ReleaseNote { Version = "1.0.1", Sections = sections, Breaking = breaking, NonConventional = builder.NonConventional };
+        Assert.DoesNotContain("Other", NoteMarkdown.RenderBody(hidden, null));
+    }
+}
