@@ -161,8 +161,10 @@ public sealed class LibGit2Repository : IGitRepository
     /// Commits reachable from <see cref="GitWalk.From"/> and not from the excluded commits, newest first
     /// by committer date. Each commit object is read once (libgit2's revwalk reads every commit a second
     /// time when its message is asked for). Exclusion paints the excluded side's ancestors as they are
-    /// reached in date order, the way git's own revision walk does; the walk stops as soon as every
-    /// commit left in the queue is excluded.
+    /// reached in date order, the way git's own revision walk does, and — also like git — the paint
+    /// flows on through commits already visited, so a commit dated wrongly (clock skew) cannot drag older
+    /// history into the range. A range is yielded once it is settled, so memory is bounded by the
+    /// largest range, never by the history.
     /// </summary>
     private static IEnumerable<GitCommit> Walk(Repository repo, GitWalk walk, CancellationToken cancellation)
     {
@@ -170,20 +172,38 @@ public sealed class LibGit2Repository : IGitRepository
             $"a commit at '{walk.From}'", "no such revision", "Check the tag or revision name (git rev-parse)", walk.From);
         const byte Queued = 1, Excluded = 2;
         var flags = new Dictionary<ObjectId, byte>();
+        var parentsOf = new Dictionary<ObjectId, ObjectId[]>();
         var queue = new PriorityQueue<Commit, (long Time, long Order)>(new NewestFirst());
+        var collected = new List<(ObjectId Id, GitCommit Commit)>();
         long order = 0;
         var interestingQueued = 0;
 
+        void MarkExcluded(ObjectId id)
+        {
+            var stack = new Stack<ObjectId>();
+            stack.Push(id);
+            while (stack.Count > 0)
+            {
+                var current = stack.Pop();
+                if (!flags.TryGetValue(current, out var f) || (f & Excluded) != 0) continue;
+                flags[current] = (byte)(f | Excluded);
+                if ((f & Queued) != 0)
+                {
+                    interestingQueued--;
+                }
+                else if (parentsOf.TryGetValue(current, out var parents))
+                {
+                    // Already visited as part of the range: its ancestors are excluded history too.
+                    foreach (var p in parents) stack.Push(p);
+                }
+            }
+        }
+
         void Enqueue(Commit c, bool excluded)
         {
-            if (flags.TryGetValue(c.Id, out var f))
+            if (flags.ContainsKey(c.Id))
             {
-                if (excluded && (f & Excluded) == 0)
-                {
-                    // Reached from both sides: it belongs to the excluded history after all.
-                    flags[c.Id] = (byte)(f | Excluded);
-                    if ((f & Queued) != 0) interestingQueued--;
-                }
+                if (excluded) MarkExcluded(c.Id);
                 return;
             }
             flags[c.Id] = (byte)(Queued | (excluded ? Excluded : 0));
@@ -210,14 +230,19 @@ public sealed class LibGit2Repository : IGitRepository
             interestingQueued--;
             if ((++n & 1023) == 0) cancellation.ThrowIfCancellationRequested();
             var result = ToCommit(commit);
-            var first = true;
+            var followed = new List<ObjectId>(2);
             foreach (var p in commit.Parents)
             {
-                if (!first && walk.FirstParentOnly) break;
-                first = false;
+                if (followed.Count > 0 && walk.FirstParentOnly) break;
+                followed.Add(p.Id);
                 Enqueue(p, excluded: false);
             }
-            yield return result;
+            parentsOf[commit.Id] = followed.ToArray();
+            collected.Add((commit.Id, result));
+        }
+        foreach (var (id, c) in collected)
+        {
+            if ((flags[id] & Excluded) == 0) yield return c;
         }
     }
 

@@ -329,3 +329,44 @@ public class ReleaseHistoryTests
         }
     }
 }
+
+public class ClockSkewTests
+{
+    [Fact]
+    public void A_future_dated_commit_behind_the_previous_release_does_not_drag_old_history_into_the_range()
+    {
+        using var repo = new GitRepoFixture("skew");
+        // Dates go to the git child process only: the environment of this (parallel) test process stays untouched.
+        void GitAt(string date, params string[] args)
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = repo.Root, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            psi.Environment["GIT_COMMITTER_DATE"] = date;
+            psi.Environment["GIT_AUTHOR_DATE"] = date;
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            p.StandardOutput.ReadToEnd();
+            var err = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            Assert.True(p.ExitCode == 0, err);
+        }
+        void CommitAt(string message, string date) => GitAt(date, "commit", "-q", "--allow-empty", "-m", message);
+        CommitAt("feat: ancient", "2020-01-01T00:00:00Z");
+        CommitAt("fix: from a machine whose clock ran ahead", "2031-01-01T00:00:00Z");
+        var fork = repo.Head;
+        CommitAt("feat: old mainline", "2020-01-03T00:00:00Z");
+        repo.Tag("v1.0.0");
+        repo.Git("checkout", "-q", "-b", "side", fork);
+        CommitAt("feat: long-lived branch", "2020-01-04T00:00:00Z");
+        repo.Git("checkout", "-q", "main");
+        CommitAt("fix: after the release", "2020-01-05T00:00:00Z");
+        GitAt("2020-01-06T00:00:00Z", "merge", "--no-ff", "-q", "side", "-m", "Merge branch 'side'");
+
+        using var git = LibGit2Repository.Open(repo.Root);
+        var history = new ReleaseHistory(git, new TagFormat("v{version}"), CommitConventions.Default, null);
+        var scan = history.Scan(git.Head.Sha!, history.FindTag("v1.0.0"), TestContext.Current.CancellationToken);
+        var headers = scan.Group().Sections.SelectMany(s => s.Entries).Select(e => e.Header).OrderBy(h => h, StringComparer.Ordinal);
+        Assert.Equal(new[] { "feat: long-lived branch", "fix: after the release" }, headers);
+        var expected = GitRepoFixture.Run(repo.Root, "rev-list", "--count", "v1.0.0..HEAD").Trim();
+        Assert.Equal(int.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), scan.CommitCount);
+    }
+}
