@@ -42,6 +42,9 @@ public sealed class LibGit2Repository : IGitRepository
 
     public string WorkingDirectory { get; }
 
+    /// <summary>How history is read: "libgit2" (direct, one read per commit) or "LibGit2Sharp" (fallback).</summary>
+    public static string HistoryReader => NativeHistoryWalk.IsAvailable ? "libgit2" : "LibGit2Sharp";
+
     public GitHead Head
     {
         get
@@ -103,7 +106,14 @@ public sealed class LibGit2Repository : IGitRepository
         return commit is null ? null : ToCommit(commit);
     }
 
-    public IEnumerable<GitCommit> WalkCommits(GitWalk walk, CancellationToken cancellation = default) => Walk(_repo, walk, cancellation);
+    public IEnumerable<GitCommit> WalkCommits(GitWalk walk, CancellationToken cancellation = default)
+    {
+        using var native = NativeHistoryWalk.TryOpen(_repo.Info.Path);
+        foreach (var c in Walk(_repo, native, walk, cancellation)) yield return c;
+    }
+
+    /// <summary>The walk through LibGit2Sharp only (the fallback when libgit2's exports are not found); tests compare both.</summary>
+    internal IEnumerable<GitCommit> WalkCommitsThroughLibGit2Sharp(GitWalk walk) => Walk(_repo, null, walk, CancellationToken.None);
 
     public IEnumerable<T> WalkRanges<T>(IReadOnlyList<GitWalk> walks, Func<GitWalk, IEnumerable<GitCommit>, T> consume, int parallelism, CancellationToken cancellation = default)
     {
@@ -111,23 +121,24 @@ public sealed class LibGit2Repository : IGitRepository
         parallelism = Math.Clamp(parallelism, 1, Math.Max(1, Environment.ProcessorCount));
         if (parallelism == 1 || walks.Count == 1)
         {
-            foreach (var w in walks) yield return consume(w, Walk(_repo, w, cancellation));
+            using var native = NativeHistoryWalk.TryOpen(_repo.Info.Path);
+            foreach (var w in walks) yield return consume(w, Walk(_repo, native, w, cancellation));
             yield break;
         }
 
         // libgit2 objects must not be shared across threads: every worker gets its own handle.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var handles = new System.Collections.Concurrent.ConcurrentBag<Repository>();
+        var handles = new System.Collections.Concurrent.ConcurrentBag<(Repository Repo, NativeHistoryWalk? Native)>();
         var gate = new SemaphoreSlim(parallelism);
         var window = new Queue<Task<T>>();
         var next = 0;
         Task<T> Start(GitWalk w) => Task.Run(async () =>
         {
             await gate.WaitAsync(stop.Token).ConfigureAwait(false);
-            if (!handles.TryTake(out var handle)) handle = new Repository(_repo.Info.Path);
+            if (!handles.TryTake(out var handle)) handle = (new Repository(_repo.Info.Path), NativeHistoryWalk.TryOpen(_repo.Info.Path));
             try
             {
-                return consume(w, Walk(handle, w, stop.Token));
+                return consume(w, Walk(handle.Repo, handle.Native, w, stop.Token));
             }
             finally
             {
@@ -152,7 +163,11 @@ public sealed class LibGit2Repository : IGitRepository
             {
                 try { pending.Wait(); } catch (AggregateException) { } catch (OperationCanceledException) { }
             }
-            foreach (var h in handles) h.Dispose();
+            foreach (var h in handles)
+            {
+                h.Native?.Dispose();
+                h.Repo.Dispose();
+            }
             gate.Dispose();
         }
     }
@@ -166,10 +181,20 @@ public sealed class LibGit2Repository : IGitRepository
     /// history into the range. A range is yielded once it is settled, so memory is bounded by the
     /// largest range, never by the history.
     /// </summary>
-    private static IEnumerable<GitCommit> Walk(Repository repo, GitWalk walk, CancellationToken cancellation)
+    private static IEnumerable<GitCommit> Walk(Repository repo, NativeHistoryWalk? native, GitWalk walk, CancellationToken cancellation)
     {
         var from = repo.Lookup(walk.From)?.Peel<Commit>() ?? throw new X0Exception(ErrorIds.GitCommandFailed, X0ErrorCategory.ObjectNotFound,
             $"a commit at '{walk.From}'", "no such revision", "Check the tag or revision name (git rev-parse)", walk.From);
+        if (native is not null)
+        {
+            var excluded = new List<string>();
+            foreach (var e in walk.Exclude)
+            {
+                if (repo.Lookup(e)?.Peel<Commit>() is { } c) excluded.Add(c.Sha);
+            }
+            foreach (var c in native.Walk(from.Sha, excluded, walk.FirstParentOnly, cancellation)) yield return c;
+            yield break;
+        }
         const byte Queued = 1, Excluded = 2;
         var flags = new Dictionary<ObjectId, byte>();
         var parentsOf = new Dictionary<ObjectId, ObjectId[]>();

@@ -62,7 +62,7 @@ public sealed class GetReleaseNotes
         }
         var links = RepositoryLinks.From(conventions.RepositoryUrl, repo.GetRemoteUrl(config.Remote));
         var history = new ReleaseHistory(repo, config.Tags, conventions, links);
-        context.Log.Verbose($"{history.Tags.Count} release tag(s) in format {config.TagFormat}; links: {links?.BaseUrl ?? "none (no GitHub remote)"}");
+        context.Log.Verbose($"{history.Tags.Count} release tag(s) in format {config.TagFormat}; links: {links?.BaseUrl ?? "none (no GitHub remote)"}; history read through {LibGit2Repository.HistoryReader}");
 
         if (request.Tag is not null)
         {

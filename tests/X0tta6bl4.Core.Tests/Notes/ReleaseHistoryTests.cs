@@ -370,3 +370,45 @@ public class ClockSkewTests
         Assert.Equal(int.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), scan.CommitCount);
     }
 }
+
+public class NativeWalkTests
+{
+    [Fact]
+    public void The_direct_libgit2_walk_is_used_and_reads_exactly_what_LibGit2Sharp_reads()
+    {
+        Assert.True(LibGit2Repository.HistoryReader == "libgit2", "libgit2's exports were not found: the slower LibGit2Sharp walk is in use");
+        using var repo = new GitRepoFixture("native");
+        repo.Commit("feat: one\n\nbody ünïcode ✓\n\nCo-authored-by: Zoë <z@example.com>");
+        repo.Tag("v1.0.0");
+        repo.Git("checkout", "-q", "-b", "side");
+        repo.Write("s.txt", "s");
+        repo.Commit("fix: side");
+        repo.Git("checkout", "-q", "main");
+        repo.Write("m.txt", "m");
+        repo.Commit("docs: main");
+        repo.Git("merge", "--no-ff", "-q", "side", "-m", "Merge pull request #9 from a/side\n\nfix: side");
+        repo.Commit("chore: last");
+        using var git = LibGit2Repository.Open(repo.Root);
+        foreach (var walk in new[]
+        {
+            new GitWalk("HEAD"),
+            new GitWalk("HEAD") { Exclude = new[] { "v1.0.0" } },
+            new GitWalk("HEAD") { Exclude = new[] { "v1.0.0" }, FirstParentOnly = true },
+        })
+        {
+            var native = git.WalkCommits(walk, TestContext.Current.CancellationToken).ToList();
+            var managed = git.WalkCommitsThroughLibGit2Sharp(walk).ToList();
+            Assert.Equal(managed.Count, native.Count);
+            foreach (var (a, b) in managed.OrderBy(c => c.Sha).Zip(native.OrderBy(c => c.Sha)))
+            {
+                Assert.Equal(a.Sha, b.Sha);
+                Assert.Equal(a.ParentShas, b.ParentShas);
+                Assert.Equal(a.Message, b.Message);
+                Assert.Equal(a.AuthorName, b.AuthorName);
+                Assert.Equal(a.AuthorEmail, b.AuthorEmail);
+                Assert.Equal(a.AuthorDate, b.AuthorDate);
+                Assert.Equal(a.CommitDate, b.CommitDate);
+            }
+        }
+    }
+}
