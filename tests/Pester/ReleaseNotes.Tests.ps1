@@ -186,6 +186,18 @@ Describe 'Step-X0Version -Auto on a copy of the sample project' {
         Invoke-Git $Repo show --name-only --format= HEAD | Sort-Object | Should -Be @('CHANGELOG.md', 'pyproject.toml', 'src/mape_k/__init__.py')
     }
 
+    It 'uncommitted edits to CHANGELOG.md are never swept into the release commit' {
+        Add-Commit $Repo 'fix: x'
+        Add-Content -Path CHANGELOG.md -Value '- an edit not committed yet'
+        { Step-X0Version -Auto -AllowDirty -ErrorAction Stop } | Should -Throw -ErrorId 'X0.DirtyWorkingTree,*'
+        $Error[0].Exception.Message | Should -Match 'NoChangelog'
+        (Invoke-Git $Repo tag --list 'v3.2.1') | Should -BeNullOrEmpty
+        $change = Step-X0Version -Auto -AllowDirty -NoChangelog
+        $change.Version | Should -Be '3.2.1'
+        Invoke-Git $Repo show --name-only --format= HEAD | Sort-Object | Should -Be @('pyproject.toml', 'src/mape_k/__init__.py')
+        (Get-Content CHANGELOG.md -Raw) | Should -Match 'an edit not committed yet'
+    }
+
     It '-NoChangelog keeps CHANGELOG.md out of the release commit' {
         Add-Commit $Repo 'fix: x'
         (Step-X0Version -Auto -NoChangelog).Changelog | Should -BeNullOrEmpty

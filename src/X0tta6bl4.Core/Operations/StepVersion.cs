@@ -321,7 +321,7 @@ public sealed class StepVersion
             // Pre-releases leave the changelog alone: the final release gathers everything since the last final one.
             if (changelogOn && !next.IsPrerelease)
             {
-                changelog = PlanChangelog(changelogPath, root, repo, notes, history.Links, context);
+                changelog = PlanChangelog(changelogPath, root, commit ? repo : null, notes, history.Links, context);
             }
         }
 
@@ -362,6 +362,7 @@ public sealed class StepVersion
         };
     }
 
+    /// <param name="repo">The repository when the edit will be committed (then the file must be clean), else null.</param>
     private static ChangelogChange? PlanChangelog(string path, string root, IGitRepository? repo, ReleaseNote notes, RepositoryLinks? links, X0Context context)
     {
         var relative = System.IO.Path.GetRelativePath(root, path).Replace('\\', '/');
