@@ -117,13 +117,38 @@ public sealed class ReleaseHistory
     /// </summary>
     public ReleaseTag? FindPrevious(string targetSha, SemVersion? below, string? channel)
     {
+        var misses = 0;
+        HashSet<string>? reachable = null;
         foreach (var t in Tags)
         {
             if (below is not null && t.Version.ComparePrecedenceTo(below) >= 0) continue;
             if (t.Channel is not null && !string.Equals(t.Channel, channel, StringComparison.Ordinal)) continue;
-            if (t.IsCommit && _repo.IsAncestor(t.Sha, targetSha)) return t;
+            if (!t.IsCommit) continue;
+            if (reachable is not null)
+            {
+                if (reachable.Contains(t.Sha)) return t;
+                continue;
+            }
+            if (_repo.IsAncestor(t.Sha, targetSha)) return t;
+            // A maintenance branch behind many newer tags: one walk of its history beats a merge-base per tag.
+            if (++misses == 3) reachable = ReachableTagCommits(targetSha);
         }
         return null;
+    }
+
+    private HashSet<string> ReachableTagCommits(string targetSha)
+    {
+        var tagged = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var t in Tags)
+        {
+            if (t.IsCommit) tagged.Add(t.Sha);
+        }
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var c in _repo.WalkCommits(new GitWalk(targetSha)))
+        {
+            if (tagged.Contains(c.Sha)) found.Add(c.Sha);
+        }
+        return found;
     }
 
     /// <summary>Walks (previous, target] and returns the builder with every commit fed in, newest first.</summary>

@@ -79,6 +79,33 @@ public class ReleaseHistoryTests
         }
     }
 
+    public class MaintenanceBranches
+    {
+        [Fact]
+        public void On_a_maintenance_branch_behind_many_newer_tags_the_previous_release_is_the_branchs_own()
+        {
+            using var repo = new GitRepoFixture("maint-head");
+            repo.Commit("feat: base");
+            repo.Tag("v1.0.0");
+            for (var m = 1; m <= 6; m++)
+            {
+                repo.Commit($"feat: mainline {m}");
+                repo.Tag($"v1.{m}.0");
+            }
+            repo.Git("checkout", "-q", "-b", "maint", "v1.0.0");
+            repo.Commit("fix: backport");
+            repo.Tag("v1.0.1");
+            repo.Commit("fix: another backport");
+            var history = History(repo, out var git);
+            using (git)
+            {
+                var previous = history.FindPrevious(git.Head.Sha!, null, null);
+                Assert.Equal("v1.0.1", previous!.Name);
+                Assert.Equal(new[] { "fix: another backport" }, Headers(history.Scan(git.Head.Sha!, previous, TestContext.Current.CancellationToken)));
+            }
+        }
+    }
+
     public class Reverts
     {
         [Fact]
