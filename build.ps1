@@ -250,8 +250,13 @@ function Invoke-Demo {
 
 function Invoke-Bench {
     Write-Host '==> Bench'
-    $code = Invoke-Child (Join-Path $Root 'bench/Invoke-Bench.ps1') @('-ModulePath', (Join-Path $Stage 'x0tta6bl4.psd1'), '-OutputPath', (Join-Path $Root 'out/bench'))
-    if ($code -ne 0) { throw "Bench failed (exit $code)." }
+    # bench/Invoke-Bench.ps1 plus every bench/*.Bench.ps1, each with the same two arguments.
+    $scripts = @(Get-Item (Join-Path $Root 'bench/Invoke-Bench.ps1') -ErrorAction SilentlyContinue) +
+        @(Get-ChildItem (Join-Path $Root 'bench') -Filter '*.Bench.ps1' -ErrorAction SilentlyContinue | Sort-Object Name)
+    foreach ($script in $scripts) {
+        $code = Invoke-Child $script.FullName @('-ModulePath', (Join-Path $Stage 'x0tta6bl4.psd1'), '-OutputPath', (Join-Path $Root 'out/bench'))
+        if ($code -ne 0) { throw "Bench $($script.Name) failed (exit $code)." }
+    }
 }
 
 Push-Location $Root

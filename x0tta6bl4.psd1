@@ -18,6 +18,7 @@
         'Wait-X0Run'
         'Invoke-X0Test'
         'Build-X0Image'
+        'Get-X0ReleaseNote'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -60,6 +60,19 @@ Step-X0Version -Minor -PreRelease rc | Format-Table
 Get-Content (Join-Path $Work 'pyproject.toml') | Select-String '^version'
 Step-X0Version -Release | Format-Table
 
+Show 'Conventional Commits decide: Step-X0Version -Auto (the release commit carries CHANGELOG.md)'
+Add-Content -Path (Join-Path $Work 'src/mape_k/analyzer.py') -Value '# sustained-anomaly window'
+Invoke-DemoGit commit -q -am 'feat(analyzer): detect sustained anomalies (#42)'
+Add-Content -Path (Join-Path $Work 'src/mape_k/analyzer.py') -Value '# empty window guard'
+Invoke-DemoGit commit -q -am "fix(analyzer): guard empty windows`n`nCloses #43"
+Get-X0ReleaseNote | Select-Object -ExpandProperty Markdown
+$auto = Step-X0Version -Auto
+$auto | Format-Table
+Invoke-DemoGit show --stat --format='%s' HEAD
+Show 'Nothing releasable: a NoRelease object, not an error'
+Invoke-DemoGit commit -q --allow-empty -m 'docs: explain the window'
+Step-X0Version -Auto | Format-Table
+
 Show 'History and tags'
 Invoke-DemoGit log --oneline --decorate -n 5
 Write-Host "remote tags: $((& git -C $remote tag) -join ', ')"

@@ -28,7 +28,8 @@ Describe 'Step-X0Version on a copy of the sample project' {
 
         Invoke-Git $Repo rev-parse HEAD~1 | Should -Be $before
         $committed = Invoke-Git $Repo show --name-only --format= HEAD
-        $committed | Sort-Object | Should -Be @('pyproject.toml', 'src/mape_k/__init__.py')
+        # A Python project with a CHANGELOG.md: the release commit also carries the release's notes.
+        $committed | Sort-Object | Should -Be @('CHANGELOG.md', 'pyproject.toml', 'src/mape_k/__init__.py')
         Invoke-Git $Repo cat-file -t v3.3.0 | Should -Be 'tag'   # annotated
         Invoke-Git $Repo rev-parse 'v3.3.0^{commit}' | Should -Be (Invoke-Git $Repo rev-parse HEAD)
         Invoke-Git $Repo status --porcelain | Should -BeNullOrEmpty

@@ -18,6 +18,9 @@ public static class ConfigLoader
         "prerelease_label", "version_files", "detect_version_files",
         // Build-X0Image: [tool.x0tta6bl4.images] (see Containers/ImageSettings.cs).
         "images",
+        // Commit conventions, next version and notes (CommitConventions).
+        "minor_types", "patch_types", "major_on_zero", "changelog_sections", "first_parent", "strict", "repository_url",
+        "changelog", "changelog_file", "show_other",
     };
 
     /// <summary>Keys that later features register (notes, gates, images, releases); kept here so warnings stay precise.</summary>

@@ -57,6 +57,9 @@ public static class ErrorIds
     public const string RegistryUnavailable = "X0.RegistryUnavailable";
     public const string RegistryProtocolError = "X0.RegistryProtocolError";
     public const string CredentialHelperFailed = "X0.CredentialHelperFailed";
+    // Commits and notes
+    public const string NonConventionalCommits = "X0.NonConventionalCommits";
+    public const string TagNotFound = "X0.TagNotFound";
 
     // Hosting
     public const string NativeLibraryMissing = "X0.NativeLibraryMissing";

@@ -1,7 +1,9 @@
 using Semver;
+using X0tta6bl4.Core.Commits;
 using X0tta6bl4.Core.Config;
 using X0tta6bl4.Core.Diagnostics;
 using X0tta6bl4.Core.Git;
+using X0tta6bl4.Core.Notes;
 using X0tta6bl4.Core.VersionFiles;
 using X0tta6bl4.Core.Versioning;
 
@@ -18,7 +20,17 @@ public sealed record StepVersionRequest
     public string? Remote { get; init; }
     public bool AllowDirty { get; init; }
     public string? Token { get; init; }
+    /// <summary>Infer the bump from the Conventional Commits since the last release (Bump carries only the pre-release label).</summary>
+    public bool Auto { get; init; }
+    /// <summary>Refuse non-conventional commits in the release range; null = the configured default.</summary>
+    public bool? Strict { get; init; }
+    /// <summary>Leave the changelog alone even when configured (or defaulted) on.</summary>
+    public bool NoChangelog { get; init; }
 }
+
+/// <summary>The changelog edit that rides along in the release commit.</summary>
+/// <param name="Original">The bytes before, or null when the file is created.</param>
+public sealed record ChangelogChange(string FullPath, string RelativePath, byte[]? Original, byte[] Updated, string Summary);
 
 /// <summary>One changed line of one version file.</summary>
 public sealed record VersionLineChange(string Path, int Line, string Before, string After);
@@ -47,17 +59,30 @@ public sealed class StepVersionPlan
     public bool Push { get; init; }
     public string Remote { get; init; } = "origin";
     public IReadOnlyList<string> ConfigSources { get; init; } = Array.Empty<string>();
+    /// <summary>Set when -Auto found nothing releasable: why. The plan then changes nothing.</summary>
+    public string? NoReleaseReason { get; init; }
+    public bool IsNoRelease => NoReleaseReason is not null;
+    /// <summary>For -Auto: why this version (the commits' level and the range).</summary>
+    public string? Reason { get; init; }
+    /// <summary>The level the commits called for (after the 0.x rule); None for explicit bumps without history.</summary>
+    public ReleaseLevel Level { get; init; }
+    /// <summary>The notes of the release being made (the range since the previous release), when read.</summary>
+    public ReleaseNote? Notes { get; init; }
+    /// <summary>The changelog edit, when the changelog is on and the file changes.</summary>
+    public ChangelogChange? Changelog { get; init; }
 
     public IEnumerable<VersionLineChange> Lines => Files.SelectMany(f => f.Lines);
 
     /// <summary>The plan as text, one line per change (for -WhatIf and -Verbose).</summary>
     public string Describe()
     {
-        var lines = new List<string> { $"Bump {Previous} → {Next} in {ProjectRoot}" };
+        if (NoReleaseReason is not null) return $"No release in {ProjectRoot} (stays {Previous}): {NoReleaseReason}";
+        var lines = new List<string> { $"Bump {Previous} → {Next} in {ProjectRoot}" + (Reason is null ? "" : $" ({Reason})") };
         foreach (var l in Lines)
         {
             lines.Add($"  {l.Path}:{l.Line}: {l.Before.Trim()}  →  {l.After.Trim()}");
         }
+        if (Changelog is not null) lines.Add($"  {Changelog.RelativePath}: {Changelog.Summary}");
         if (CommitMessage is not null) lines.Add($"  commit: \"{CommitMessage.Split('\n')[0]}\" on {Branch}");
         if (Tag is not null) lines.Add($"  annotated tag: {Tag}");
         if (Push) lines.Add($"  push: {Branch}{(Tag is null ? "" : " and " + Tag)} to {Remote}");
@@ -112,7 +137,7 @@ public sealed class StepVersion
         }
         var needsGit = commit || tag || request.Push;
 
-        using var repo = needsGit ? _openRepository(root, request.Token) : TryOpen(root, request.Token);
+        using var repo = needsGit || request.Auto ? _openRepository(root, request.Token) : TryOpen(root, request.Token);
         var tagFormat = config.Tags;
         GitHead? head = null;
         // One status walk per plan: its cost grows with the working tree (hundreds of ms at 30k files).
@@ -190,7 +215,7 @@ public sealed class StepVersion
 
             // Tags known locally, and on the remote when there is one: counters stay monotonic and
             // a version already used anywhere is refused before anything is written.
-            var knownTags = repo?.GetTags().Select(t => t.Name).ToList() ?? new List<string>();
+            var knownTags = repo?.GetTagNames().ToList() ?? new List<string>();
             IReadOnlyList<GitRemoteRef> remoteRefs = Array.Empty<GitRemoteRef>();
             if (request.Push && !hasRemote)
             {
@@ -225,13 +250,87 @@ public sealed class StepVersion
                 .Where(v => v is not null)
                 .Select(v => v!)
                 .ToList();
-            var bump = request.Bump;
-            if (bump.PreReleaseLabel is { Length: 0 } && !current.IsPrerelease)
+            // The commits since the previous release: they decide -Auto's version and fill the changelog.
+            var conventions = CommitConventions.From(config);
+            var changelogPath = System.IO.Path.Combine(root, conventions.ChangelogFile);
+            var changelogExists = File.Exists(changelogPath);
+            var changelogOn = !request.NoChangelog
+                && (conventions.Changelog ?? (File.Exists(System.IO.Path.Combine(root, "pyproject.toml")) && changelogExists));
+            ReleaseHistory? history = null;
+            ReleaseTag? previousRelease = null;
+            ReleaseNoteBuilder? commits = null;
+            if (request.Auto || (changelogOn && repo is not null && head?.Sha is not null))
             {
-                bump = bump with { PreReleaseLabel = config.PreReleaseLabel };
+                if (head?.Sha is null)
+                {
+                    throw new X0Exception(ErrorIds.GitCommandFailed, X0ErrorCategory.InvalidOperation,
+                        "a repository with commits to infer the version from", "a repository without commits", "Make a first commit", root);
+                }
+                context.Progress.Report(new X0Progress("Step-X0Version", "Reading commits since the last release", 50));
+                var links = RepositoryLinks.From(conventions.RepositoryUrl, repo!.GetRemoteUrl(remote));
+                history = new ReleaseHistory(repo, tagFormat, conventions, links);
+                previousRelease = history.FindPrevious(head.Sha, null, null);
+                if (request.Auto && repo.IsShallow && previousRelease is null)
+                {
+                    // Never a version computed from a cut-off history.
+                    throw new X0Exception(ErrorIds.ShallowClone, X0ErrorCategory.InvalidOperation,
+                        "the history back to the previous release tag, to infer the next version", "a shallow clone without a reachable release tag",
+                        "In GitHub Actions set fetch-depth: 0 on actions/checkout; locally run git fetch --tags --unshallow", root);
+                }
+                commits = history.Scan(head.Sha, previousRelease, ct);
+                context.Log.Verbose($"{commits.CommitCount} commit(s) since {previousRelease?.Name ?? "the start of history"}, level {commits.Level}");
+                if (request.Strict ?? conventions.Strict)
+                {
+                    ReleaseHistory.EnforceStrict(commits.NonConventional, $"{previousRelease?.Name ?? "the start of history"}..HEAD");
+                }
+                foreach (var other in commits.NonConventional.Take(10))
+                {
+                    context.Log.Verbose($"Not a Conventional Commit (listed under Other): {other.ShortSha} {other.Header}");
+                }
             }
-            var next = VersionBump.Next(current, bump, knownVersions);
-            context.Log.Verbose($"Version {current} → {next} ({request.Bump})");
+
+            SemVersion next;
+            string? reason = null;
+            var level = ReleaseLevel.None;
+            if (request.Auto)
+            {
+                var label = request.Bump.PreReleaseLabel;
+                if (label is { Length: 0 }) label = current.IsPrerelease ? current.PrereleaseIdentifiers[0].Value : config.PreReleaseLabel;
+                var decision = VersionPolicy.Decide(current, previousRelease?.Version, commits!.Level, label, knownVersions, conventions.MajorOnZero);
+                level = decision.Level;
+                reason = decision.Reason;
+                if (!decision.IsRelease)
+                {
+                    context.Log.Verbose($"No release: {decision.Reason}");
+                    return new StepVersionPlan
+                    {
+                        ProjectRoot = root,
+                        RepositoryRoot = repo?.WorkingDirectory,
+                        Previous = current,
+                        Next = current,
+                        Files = Array.Empty<VersionFileChange>(),
+                        Branch = head?.Branch,
+                        HeadSha = head?.Sha,
+                        Remote = remote,
+                        ConfigSources = config.Sources,
+                        NoReleaseReason = decision.Reason,
+                        Level = decision.Level,
+                    };
+                }
+                next = decision.Version!;
+                context.Log.Verbose($"Version {current} → {next} (-Auto: {decision.Reason})");
+            }
+            else
+            {
+                var bump = request.Bump;
+                if (bump.PreReleaseLabel is { Length: 0 } && !current.IsPrerelease)
+                {
+                    bump = bump with { PreReleaseLabel = config.PreReleaseLabel };
+                }
+                next = VersionBump.Next(current, bump, knownVersions);
+                if (commits is not null) level = VersionPolicy.Effective(commits.Level, previousRelease?.Version ?? current, conventions.MajorOnZero);
+                context.Log.Verbose($"Version {current} → {next} ({request.Bump})");
+            }
 
             string? tagName = null;
             if (tag)
@@ -258,6 +357,19 @@ public sealed class StepVersion
                 .GroupBy(r => r.File.FullPath, StringComparer.Ordinal)
                 .Select(g => PlanFile(g.First().Content, g.Select(r => (r.File, r.Reading)).ToList(), next))
                 .ToList();
+
+            ReleaseNote? notes = null;
+            ChangelogChange? changelog = null;
+            if (commits is not null && history is not null)
+            {
+                notes = history.ToNote(commits, next.ToString(), tagName ?? tagFormat.Format(next), previousRelease, GetReleaseNotes.Now(),
+                    unreleased: false, level, reason ?? $"{commits.CommitCount} commit(s) since {previousRelease?.Name ?? "the start of history"}");
+                // Pre-releases leave the changelog alone: the final release gathers everything since the last final one.
+                if (changelogOn && !next.IsPrerelease)
+                {
+                    changelog = PlanChangelog(changelogPath, root, commit ? repo : null, dirty, notes, history.Links, context);
+                }
+            }
 
             if (request.Push && repo is not null && head?.Branch is not null)
             {
@@ -288,6 +400,10 @@ public sealed class StepVersion
                 Push = request.Push,
                 Remote = remote,
                 ConfigSources = config.Sources,
+                Reason = reason,
+                Level = level,
+                Notes = notes,
+                Changelog = changelog,
             };
         }
         finally
@@ -312,14 +428,53 @@ public sealed class StepVersion
         }
     }
 
+    /// <param name="repo">The repository when the edit will be committed (then the file must be clean), else null.</param>
+    private static ChangelogChange? PlanChangelog(string path, string root, IGitRepository? repo, IReadOnlyList<GitDirtyPath> dirty,
+        ReleaseNote notes, RepositoryLinks? links, X0Context context)
+    {
+        var relative = System.IO.Path.GetRelativePath(root, path).Replace('\\', '/');
+        if (repo is not null)
+        {
+            var repoRelative = RepoRelative(repo, path);
+            if (dirty.Any(d => d.Path == repoRelative))
+            {
+                // Its uncommitted lines would ride along in the release commit unseen.
+                throw new X0Exception(ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
+                    $"{relative} without uncommitted changes (the release commit updates it)", $"uncommitted changes in {repoRelative}",
+                    $"Commit your edits to {relative} first (git commit {repoRelative}), or pass -NoChangelog", path);
+            }
+        }
+        if (!File.Exists(path))
+        {
+            var created = ChangelogDocument.Insert(ChangelogDocument.NewFile(), notes, links);
+            return new ChangelogChange(path, relative, null, new System.Text.UTF8Encoding(false).GetBytes(created.Text), "created with " + created.Summary);
+        }
+        var content = TextFileContent.Read(path);
+        var insertion = ChangelogDocument.Insert(content.Text, notes, links);
+        if (!insertion.Changed)
+        {
+            context.Log.Verbose($"{relative}: {insertion.Summary}");
+            return null;
+        }
+        return new ChangelogChange(path, relative, content.Bytes, content.Encode(insertion.Text), insertion.Summary);
+    }
+
     /// <summary>Applies a plan. On any failure every local change is undone before the error surfaces.</summary>
     public async Task<StepVersionResult> ExecuteAsync(StepVersionPlan plan, StepVersionRequest request, X0Context context, bool push = true)
     {
         var ct = context.Cancellation;
+        if (plan.IsNoRelease)
+        {
+            return new StepVersionResult(plan, null, false, false);
+        }
         var files = new AtomicFileSet(_fileOperations);
         foreach (var f in plan.Files)
         {
             files.Add(f.File.FullPath, f.Original, f.Updated);
+        }
+        if (plan.Changelog is { } cl)
+        {
+            files.Add(cl.FullPath, cl.Original, cl.Updated);
         }
         // The plan's checks (clean tree, tags, not behind the remote) hold for the HEAD it saw; a commit or
         // checkout since then (during a -Confirm prompt, say) makes it stale.
@@ -341,7 +496,9 @@ public sealed class StepVersion
             return new StepVersionResult(plan, null, false, false);
         }
 
-        var paths = plan.Files.Select(f => RepoRelative(repo, f.File.FullPath)).Distinct(StringComparer.Ordinal).ToList();
+        var paths = plan.Files.Select(f => RepoRelative(repo, f.File.FullPath))
+            .Concat(plan.Changelog is null ? Array.Empty<string>() : new[] { RepoRelative(repo, plan.Changelog.FullPath) })
+            .Distinct(StringComparer.Ordinal).ToList();
         string? commitSha = null;
         string? parentSha = null;
         var tagged = false;
@@ -440,6 +597,11 @@ public sealed class StepVersion
         foreach (var f in plan.Files)
         {
             File.WriteAllBytes(f.File.FullPath, f.Original);
+        }
+        if (plan.Changelog is { } changelog)
+        {
+            if (changelog.Original is null) File.Delete(changelog.FullPath);
+            else File.WriteAllBytes(changelog.FullPath, changelog.Original);
         }
     }
 
