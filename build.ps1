@@ -24,7 +24,10 @@ param(
 
     # Skip the xunit or Pester half of Test.
     [switch] $SkipXunit,
-    [switch] $SkipPester
+    [switch] $SkipPester,
+
+    # Stage without ReadyToRun images (Build adds them for this machine's RID, Package for all shipped RIDs).
+    [switch] $NoReadyToRun
 )
 
 $ErrorActionPreference = 'Stop'
@@ -39,6 +42,37 @@ $ModuleVersion = $Manifest.ModuleVersion
 $StageRoot = Join-Path $Root 'out' 'x0tta6bl4'
 $Stage = Join-Path $StageRoot $ModuleVersion
 $ShippedRids = 'linux-x64', 'linux-arm64', 'osx-arm64', 'osx-x64', 'win-x64'
+
+function Get-HostRid {
+    $arch = "$([System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture)".ToLowerInvariant()
+    $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
+    "$os-$arch"
+}
+
+function Add-ReadyToRun([string[]] $Rids) {
+    # ReadyToRun images of the engine and its managed dependencies, one folder per RID, next to the
+    # portable IL copies: Hosting/DependencyLoadContext prefers dependencies/r2r/<tfm>/<rid>/ on a
+    # matching runtime, so a new pwsh JIT-compiles far less on the first call (see bench/README.md).
+    $project = Join-Path $Root 'build/ReadyToRun/ReadyToRun.csproj'
+    $tfm = @(([xml](Get-Content -Raw $project)).Project.PropertyGroup.TargetFramework | Where-Object { $_ })[0]
+    $deps = Join-Path $Stage 'dependencies'
+    $portable = @(Get-ChildItem $deps -Filter *.dll -File | ForEach-Object Name)
+    foreach ($rid in $Rids) {
+        $target = Join-Path $deps "r2r/$tfm/$rid"
+        if (Test-Path $target) { continue }
+        $publish = Join-Path $Root "build/ReadyToRun/bin/publish/$rid"
+        Invoke-Native dotnet @('publish', $project, '-c', $Configuration, '-r', $rid, '-o', $publish, '--nologo', '-v:q', '-clp:ErrorsOnly') | Out-Null
+        New-Item -ItemType Directory -Force -Path $target | Out-Null
+        foreach ($name in $portable) {
+            $image = Join-Path $publish $name
+            if (Test-Path $image) { Copy-Item $image $target; continue }
+            # The newer runtime ships some packages' assemblies itself (System.IO.Pipelines for net10):
+            # the publish leaves them out, and the load context then uses the portable copy.
+            if ($name -like 'X0tta6bl4.*') { throw "The ReadyToRun publish for $rid has no ${name}: check build/ReadyToRun/ReadyToRun.csproj." }
+        }
+        Write-Host "    ReadyToRun images for $tfm/$rid"
+    }
+}
 
 function Invoke-Native {
     param([string] $File, [string[]] $Arguments, [switch] $AllowFailure)
@@ -97,7 +131,15 @@ function Invoke-Build {
         if (-not (Get-ChildItem (Join-Path $deps "runtimes/$rid/native") -ErrorAction SilentlyContinue)) {
             throw "Staging is missing the native libraries for $rid (expected under dependencies/runtimes/$rid/native)."
         }
+        # Every native library the engine loads through the private load context: libgit2 and SQLite.
+        foreach ($native in 'git2', 'e_sqlite3') {
+            if (-not (Get-ChildItem (Join-Path $deps "runtimes/$rid/native") -Filter "*$native*" -ErrorAction SilentlyContinue)) {
+                throw "Staging is missing $native for $rid (expected under dependencies/runtimes/$rid/native)."
+            }
+        }
     }
+
+    if (-not $NoReadyToRun -and $ShippedRids -contains (Get-HostRid)) { Add-ReadyToRun @(Get-HostRid) }
 
     # Help: MAML generated from module/help/*.md plus the cmdlets' real parameter metadata.
     $code = Invoke-Child (Join-Path $Root 'build/New-MamlHelp.ps1') @('-ModulePath', (Join-Path $Stage 'x0tta6bl4.psd1'), '-HelpSource', (Join-Path $Root 'module/help'), '-OutputPath', (Join-Path $Stage 'en-US/X0tta6bl4.dll-Help.xml'))
@@ -139,6 +181,11 @@ function Invoke-Test {
     $results = Join-Path $Root 'out/test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     New-Item -ItemType Directory -Force -Path $results | Out-Null
+
+    # The stand-ins the tests start as processes (tests/StandIns): built once here, not per test.
+    foreach ($standIn in Get-ChildItem (Join-Path $Root 'tests/StandIns') -Filter *.csproj -Recurse -Depth 1 -ErrorAction SilentlyContinue) {
+        Invoke-Native dotnet @('build', $standIn.FullName, '-c', 'Release', '--nologo', '-v:q', '-clp:ErrorsOnly') | Out-Null
+    }
 
     if (-not $SkipXunit) {
         Write-Host '==> xunit'
@@ -189,7 +236,9 @@ function Invoke-Test {
 
 function Invoke-Package {
     Write-Host '==> Package'
-    $code = Invoke-Child (Join-Path $Root 'build/Invoke-PackageRoundTrip.ps1') @('-StagePath', $Stage, '-OutputPath', (Join-Path $Root 'out/packages'))
+    $r2r = @()
+    if (-not $NoReadyToRun) { Add-ReadyToRun $ShippedRids; $r2r = @('-ReadyToRunRids', ($ShippedRids -join ',')) }
+    $code = Invoke-Child (Join-Path $Root 'build/Invoke-PackageRoundTrip.ps1') (@('-StagePath', $Stage, '-OutputPath', (Join-Path $Root 'out/packages')) + $r2r)
     if ($code -ne 0) { throw "Package round-trip failed (exit $code)." }
 }
 
@@ -201,8 +250,13 @@ function Invoke-Demo {
 
 function Invoke-Bench {
     Write-Host '==> Bench'
-    $code = Invoke-Child (Join-Path $Root 'bench/Invoke-Bench.ps1') @('-ModulePath', (Join-Path $Stage 'x0tta6bl4.psd1'), '-OutputPath', (Join-Path $Root 'out/bench'))
-    if ($code -ne 0) { throw "Bench failed (exit $code)." }
+    # bench/Invoke-Bench.ps1 plus every bench/*.Bench.ps1, each with the same two arguments.
+    $scripts = @(Get-Item (Join-Path $Root 'bench/Invoke-Bench.ps1') -ErrorAction SilentlyContinue) +
+        @(Get-ChildItem (Join-Path $Root 'bench') -Filter '*.Bench.ps1' -ErrorAction SilentlyContinue | Sort-Object Name)
+    foreach ($script in $scripts) {
+        $code = Invoke-Child $script.FullName @('-ModulePath', (Join-Path $Stage 'x0tta6bl4.psd1'), '-OutputPath', (Join-Path $Root 'out/bench'))
+        if ($code -ne 0) { throw "Bench $($script.Name) failed (exit $code)." }
+    }
 }
 
 Push-Location $Root

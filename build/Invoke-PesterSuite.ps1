@@ -23,7 +23,21 @@ $config.Output.Verbosity = 'Normal'
 $config.TestResult.Enabled = $true
 $config.TestResult.OutputFormat = 'JUnitXml'
 $config.TestResult.OutputPath = $ResultsPath
-$result = Invoke-Pester -Configuration $config
+# Stand-ins started by the tests (tests/StandIns) are shared across files and stopped here, by PID.
+$env:X0_STANDIN_PIDFILE = Join-Path ([System.IO.Path]::GetTempPath()) "x0-standin-pids-$PID.txt"
+try {
+    $result = Invoke-Pester -Configuration $config
+} finally {
+    if (Test-Path $env:X0_STANDIN_PIDFILE) {
+        foreach ($id in Get-Content $env:X0_STANDIN_PIDFILE) { Stop-Process -Id ([int]$id) -Force -ErrorAction SilentlyContinue }
+        Remove-Item $env:X0_STANDIN_PIDFILE -Force -ErrorAction SilentlyContinue
+    }
+    # Tests that need the Docker engine and registry start them once per run (DockerTestEnvironment.psm1).
+    if ($env:X0_PESTER_DOCKER_STATE) {
+        Import-Module (Join-Path $TestsPath 'DockerTestEnvironment.psm1') -Force
+        Stop-X0TestDocker
+    }
+}
 
 $skipped = @($result.Skipped | ForEach-Object { $_.ExpandedPath })
 [ordered]@{

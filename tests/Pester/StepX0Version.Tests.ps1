@@ -28,7 +28,8 @@ Describe 'Step-X0Version on a copy of the sample project' {
 
         Invoke-Git $Repo rev-parse HEAD~1 | Should -Be $before
         $committed = Invoke-Git $Repo show --name-only --format= HEAD
-        $committed | Sort-Object | Should -Be @('pyproject.toml', 'src/mape_k/__init__.py')
+        # A Python project with a CHANGELOG.md: the release commit also carries the release's notes.
+        $committed | Sort-Object | Should -Be @('CHANGELOG.md', 'pyproject.toml', 'src/mape_k/__init__.py')
         Invoke-Git $Repo cat-file -t v3.3.0 | Should -Be 'tag'   # annotated
         Invoke-Git $Repo rev-parse 'v3.3.0^{commit}' | Should -Be (Invoke-Git $Repo rev-parse HEAD)
         Invoke-Git $Repo status --porcelain | Should -BeNullOrEmpty
@@ -89,6 +90,38 @@ Describe 'Step-X0Version on a copy of the sample project' {
         { Step-X0Version -Minor -ErrorAction Stop } | Should -Throw -ErrorId 'X0.TagsMissing,*'
         Invoke-Git $Repo fetch -q --tags origin | Out-Null
         { Step-X0Version -Minor -ErrorAction Stop } | Should -Throw -ErrorId 'X0.TagExists,*'
+    }
+
+    It 'refuses to push a branch that is behind its remote, and the process exit says so' {
+        $other = New-X0TempDirectory 'other'
+        & git clone -q "$Repo-origin.git" $other
+        Set-Content -Path (Join-Path $other 'NOTES.md') -Value 'elsewhere'
+        & git -C $other add NOTES.md
+        & git -C $other -c user.name=o -c user.email=o@e commit -qm 'docs: elsewhere' | Out-Null
+        & git -C $other push -q origin main
+        $before = Get-X0TreeSnapshot $Repo
+
+        $result = Step-X0Version -Minor -Push -ErrorAction SilentlyContinue -ErrorVariable err
+        $? | Should -BeFalse
+        $result | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'X0.BranchBehindRemote,*'
+        $err[0].Exception.Message | Should -Match 'git pull --rebase origin main'
+        Get-X0TreeSnapshot $Repo | Should -Be $before
+
+        # As a CI step (pwsh -Command, ErrorAction Stop) the refusal is a non-zero exit.
+        $script = "Import-Module '$(Get-X0ModulePath)'; Step-X0Version -Path '$Repo' -Minor -Push -ErrorAction Stop | Out-Null"
+        Push-Location (Get-X0RepositoryRoot)
+        try {
+            & dotnet pwsh -NoProfile -NonInteractive -Command $script 2>&1 | Out-Null
+            $LASTEXITCODE | Should -Not -Be 0
+        } finally { Pop-Location }
+
+        # After catching up, the same command succeeds and pushes.
+        Invoke-Git $Repo pull -q --rebase origin main | Out-Null
+        $change = Step-X0Version -Minor -Push
+        $? | Should -BeTrue
+        $change.Pushed | Should -BeTrue
+        & git -C "$Repo-origin.git" rev-parse 'v3.3.0^{commit}' | Should -Be (Invoke-Git $Repo rev-parse HEAD)
     }
 
     It 'refuses a detached HEAD and says how to fix it' {

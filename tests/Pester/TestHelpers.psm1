@@ -41,6 +41,28 @@ function New-X0GitRepository {
     $dir
 }
 
+function Get-X0NuGetPackagesRoot {
+    <# The NuGet global packages folder, where build/Pester.Restore.csproj put the packages tests load. #>
+    if ($env:NUGET_PACKAGES) { return $env:NUGET_PACKAGES.TrimEnd('/', '\') }
+    $line = (& dotnet nuget locals global-packages --list) -join "`n"
+    if ($line -notmatch 'global-packages:\s*(.+)$') { throw "Cannot find the NuGet global packages folder: $line" }
+    $Matches[1].Trim().TrimEnd('/', '\')
+}
+
+function Get-X0RepositoryRoot {
+    Join-Path $PSScriptRoot '../..' | Resolve-Path | Select-Object -ExpandProperty Path
+}
+
+function Invoke-X0ChildPwsh {
+    <# Runs a script in a NEW pwsh process (same tool manifest) and returns its exit code and output. #>
+    param([Parameter(Mandatory)] [string] $Script, [string[]] $Arguments = @())
+    Push-Location (Get-X0RepositoryRoot)
+    try {
+        $output = & dotnet pwsh -NoProfile -NonInteractive -File $Script @Arguments 2>&1 | ForEach-Object { "$_" }
+        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output -join "`n") }
+    } finally { Pop-Location }
+}
+
 function Get-X0SamplePath {
     Join-Path $PSScriptRoot '../../samples/python-project' | Resolve-Path | Select-Object -ExpandProperty Path
 }

@@ -132,7 +132,8 @@ public sealed class GitHubActions
         if (properties is { Count: > 0 })
         {
             sb.Append(' ');
-            sb.Append(string.Join(",", properties.Select(p => p.Key + "=" + EscapeProperty(p.Value))));
+            // Titles and paths may carry a secret as easily as the message (a URL with a token in it).
+            sb.Append(string.Join(",", properties.Select(p => p.Key + "=" + EscapeProperty(SecretRedactor.Redact(p.Value)))));
         }
         sb.Append("::").Append(EscapeData(message));
         lock (_gate)

@@ -16,6 +16,11 @@ public static class ConfigLoader
     {
         "tag_format", "commit_message", "tag_message", "commit", "tag", "allow_dirty", "remote",
         "prerelease_label", "version_files", "detect_version_files", "release_dir",
+        // Build-X0Image: [tool.x0tta6bl4.images] (see Containers/ImageSettings.cs).
+        "images",
+        // Commit conventions, next version and notes (CommitConventions).
+        "minor_types", "patch_types", "major_on_zero", "changelog_sections", "first_parent", "strict", "repository_url",
+        "changelog", "changelog_file", "show_other",
     };
 
     /// <summary>Keys that later features register (notes, gates, images, releases); kept here so warnings stay precise.</summary>
@@ -85,8 +90,9 @@ public static class ConfigLoader
             TagFormat = Str(own, "tag_format") ?? legacy?.TagName ?? TagFormat.Default,
             CommitMessage = Str(own, "commit_message") ?? legacy?.Message ?? (usesLegacyDefaults ? X0Config.LegacyCommitMessage : X0Config.DefaultCommitMessage),
             TagMessage = Str(own, "tag_message") ?? legacy?.TagMessage ?? (usesLegacyDefaults ? X0Config.LegacyCommitMessage : X0Config.DefaultTagMessage),
-            Commit = Bool(own, "commit") ?? legacy?.Commit ?? true,
-            Tag = Bool(own, "tag") ?? legacy?.Tag ?? true,
+            // A bump2version user who never set commit/tag got neither; migrating must not change that.
+            Commit = Bool(own, "commit") ?? legacy?.Commit ?? !usesLegacyDefaults,
+            Tag = Bool(own, "tag") ?? legacy?.Tag ?? !usesLegacyDefaults,
             AllowDirty = Bool(own, "allow_dirty") ?? legacy?.AllowDirty ?? false,
             Remote = Str(own, "remote") ?? "origin",
             PreReleaseLabel = Str(own, "prerelease_label") ?? VersionBump.DefaultPreReleaseLabel,
@@ -109,8 +115,9 @@ public static class ConfigLoader
         }
         catch (TomlException ex)
         {
+            // Tomlyn reports 1-based line and column, as editors show them.
             throw new X0Exception(ErrorIds.ConfigInvalid, X0ErrorCategory.ParserError,
-                "valid TOML", $"{Path.GetFileName(path)} line {ex.Line + 1}, column {ex.Column + 1}: {FirstLine(ex.Message)}",
+                "valid TOML", $"{Path.GetFileName(path)} line {ex.Line}, column {ex.Column}: {FirstLine(ex.Message)}",
                 $"Fix the TOML syntax in {path}", path, ex);
         }
     }

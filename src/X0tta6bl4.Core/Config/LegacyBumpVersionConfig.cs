@@ -11,6 +11,21 @@ internal sealed class LegacyBumpVersionConfig
 {
     private const string DefaultSearch = "{current_version}";
 
+    // Settings of bump2version / bump-my-version that are read and honoured.
+    private static readonly HashSet<string> Honoured = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "current_version", "commit", "tag", "tag_name", "tag_message", "message", "allow_dirty", "files",
+        "search", "replace", "regex", "parse", "serialize",
+    };
+
+    // Settings those tools know that change nothing here; worth a warning when a user relies on them.
+    private static readonly HashSet<string> NotSupported = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "sign_tags", "commit_args", "setup_hooks", "pre_commit_hooks", "post_commit_hooks", "ignore_missing_version",
+        "ignore_missing_files", "parts", "moveable_tags", "included_paths", "excluded_paths", "glob", "glob_exclude",
+        "no_configured_files", "key_path", "filename", "valid_bump",
+    };
+
     public required string Description { get; init; }
     public string? CurrentVersion { get; init; }
     public bool? Commit { get; init; }
@@ -57,9 +72,17 @@ internal sealed class LegacyBumpVersionConfig
     {
         var files = new List<VersionFileSetting>();
         var warnings = new List<string>();
-        if (t.TryGetValue("files", out var raw) && raw is TomlTableArray arr)
+        // [[tool.bumpversion.files]] gives a table array; files = [{ filename = … }] an array of inline tables.
+        var entries = t.TryGetValue("files", out var raw)
+            ? raw switch
+            {
+                TomlTableArray arr => arr.ToList(),
+                TomlArray inline => inline.OfType<TomlTable>().ToList(),
+                _ => new List<TomlTable>(),
+            }
+            : new List<TomlTable>();
         {
-            foreach (TomlTable f in arr)
+            foreach (var f in entries)
             {
                 var filename = ConfigLoader.Str(f, "filename");
                 if (filename is null)
@@ -75,6 +98,7 @@ internal sealed class LegacyBumpVersionConfig
             }
         }
         WarnOnCustomFormats(ConfigLoader.Str(t, "parse"), t.TryGetValue("serialize", out var s) ? s : null, description, warnings);
+        WarnOnKeys(t.Keys, description, warnings);
         var result = new LegacyBumpVersionConfig
         {
             Description = description,
@@ -123,6 +147,7 @@ internal sealed class LegacyBumpVersionConfig
                 PreferDetectedAnchor: search == DefaultSearch && replace is null or "{new_version}"));
         }
         WarnOnCustomFormats(main.GetValueOrDefault("parse"), main.GetValueOrDefault("serialize"), description, warnings);
+        WarnOnKeys(main.Keys, description, warnings);
         var result = new LegacyBumpVersionConfig
         {
             Description = description,
@@ -145,6 +170,16 @@ internal sealed class LegacyBumpVersionConfig
         if (parse is not null || serialize is not null)
         {
             warnings.Add($"{description}: custom parse/serialize formats are not used; versions are read and written as SemVer 2.0 (PEP 440 in Python files).");
+        }
+    }
+
+    private static void WarnOnKeys(IEnumerable<string> keys, string description, List<string> warnings)
+    {
+        foreach (var key in keys.Where(k => !Honoured.Contains(k)))
+        {
+            warnings.Add(NotSupported.Contains(key)
+                ? $"{description}: '{key}' is not supported by x0tta6bl4 and is ignored."
+                : $"{description}: unknown setting '{key}' is ignored (check the spelling).");
         }
     }
 

@@ -34,19 +34,32 @@ public static class ErrorIds
     public const string GitCommandFailed = "X0.GitCommandFailed";
     public const string NothingToCommit = "X0.NothingToCommit";
 
-    // Releases
-    public const string ReleaseTagNotFound = "X0.ReleaseTagNotFound";
-    public const string ReleaseNotAtHead = "X0.ReleaseNotAtHead";
-    public const string TagNotOnRemote = "X0.TagNotOnRemote";
-    public const string ChangelogMissingVersion = "X0.ChangelogMissingVersion";
-    public const string NotesEmpty = "X0.NotesEmpty";
+    // Quality gates (Invoke-X0Test)
+    public const string NotAProject = "X0.NotAProject";
     public const string GatesFailed = "X0.GatesFailed";
-    public const string AssetNotFound = "X0.AssetNotFound";
-    public const string AssetDiffers = "X0.AssetDiffers";
-    public const string TokenMissing = "X0.TokenMissing";
-    public const string PermissionMissing = "X0.PermissionMissing";
-    public const string ReleaseConflict = "X0.ReleaseConflict";
-    public const string GitHubUnavailable = "X0.GitHubUnavailable";
+    public const string ToolNotAvailable = "X0.ToolNotAvailable";
+    public const string ReportMalformed = "X0.ReportMalformed";
+    // Container images
+    public const string DockerUnavailable = "X0.DockerUnavailable";
+    public const string DockerApiUnsupported = "X0.DockerApiUnsupported";
+    public const string DockerfileNotFound = "X0.DockerfileNotFound";
+    public const string BuildContextInvalid = "X0.BuildContextInvalid";
+    public const string BuildContextLinkEscapes = "X0.BuildContextLinkEscapes";
+    public const string ImageBuildFailed = "X0.ImageBuildFailed";
+    public const string ImageTagsEmpty = "X0.ImageTagsEmpty";
+    public const string ImageTagInvalid = "X0.ImageTagInvalid";
+    public const string ImageRepositoryUnknown = "X0.ImageRepositoryUnknown";
+    public const string ImageNotFound = "X0.ImageNotFound";
+    public const string ImagePushFailed = "X0.ImagePushFailed";
+    public const string ImageDigestMismatch = "X0.ImageDigestMismatch";
+    public const string RegistryAuthenticationFailed = "X0.RegistryAuthenticationFailed";
+    public const string RegistryPermissionDenied = "X0.RegistryPermissionDenied";
+    public const string RegistryUnavailable = "X0.RegistryUnavailable";
+    public const string RegistryProtocolError = "X0.RegistryProtocolError";
+    public const string CredentialHelperFailed = "X0.CredentialHelperFailed";
+    // Commits and notes
+    public const string NonConventionalCommits = "X0.NonConventionalCommits";
+    public const string TagNotFound = "X0.TagNotFound";
 
     // Hosting
     public const string NativeLibraryMissing = "X0.NativeLibraryMissing";
@@ -54,4 +67,37 @@ public static class ErrorIds
     // Generic
     public const string Cancelled = "X0.Cancelled";
     public const string Unexpected = "X0.Unexpected";
+
+    // Added later (append only)
+    /// <summary>Parameters that contradict each other or the configuration (same ID the error-record factory uses for ArgumentException).</summary>
+    public const string InvalidArgument = "X0.InvalidArgument";
+    /// <summary>HEAD moved between planning and applying a change (another commit, a checkout, a -Confirm pause).</summary>
+    public const string HeadMoved = "X0.HeadMoved";
+    // GitHub
+    public const string GitHubAuthenticationFailed = "X0.GitHubAuthenticationFailed";
+    public const string GitHubPermissionDenied = "X0.GitHubPermissionDenied";
+    public const string GitHubNotFound = "X0.GitHubNotFound";
+    public const string GitHubRequestInvalid = "X0.GitHubRequestInvalid";
+    public const string GitHubRateLimited = "X0.GitHubRateLimited";
+    public const string GitHubServerError = "X0.GitHubServerError";
+    public const string GitHubUnreachable = "X0.GitHubUnreachable";
+    public const string GitHubRepositoryUnknown = "X0.GitHubRepositoryUnknown";
+    public const string GitHubWorkflowNotFound = "X0.GitHubWorkflowNotFound";
+
+    // Runs
+    public const string RunNotFound = "X0.RunNotFound";
+    public const string RunLogUnavailable = "X0.RunLogUnavailable";
+    public const string RunStoreUnavailable = "X0.RunStoreUnavailable";
+    public const string RunWaitTimeout = "X0.RunWaitTimeout";
+    public const string RunSourceMismatch = "X0.RunSourceMismatch";
+
+    // Releases (Publish-X0Release)
+    public const string ReleaseTagNotFound = "X0.ReleaseTagNotFound";
+    public const string ReleaseNotAtHead = "X0.ReleaseNotAtHead";
+    public const string TagNotOnRemote = "X0.TagNotOnRemote";
+    public const string ChangelogMissingVersion = "X0.ChangelogMissingVersion";
+    public const string NotesEmpty = "X0.NotesEmpty";
+    public const string AssetNotFound = "X0.AssetNotFound";
+    public const string AssetDiffers = "X0.AssetDiffers";
+    public const string PermissionMissing = "X0.PermissionMissing";
 }

@@ -13,11 +13,16 @@ public sealed class GitCli
 {
     private readonly string _workingDirectory;
     private readonly string? _token;
+    private readonly string _serverUrl;
 
-    public GitCli(string workingDirectory, string? token = null)
+    /// <param name="serverUrl">The GitHub server the token belongs to (default: GITHUB_SERVER_URL, else https://github.com).</param>
+    public GitCli(string workingDirectory, string? token = null, string? serverUrl = null)
     {
         _workingDirectory = workingDirectory;
         _token = string.IsNullOrWhiteSpace(token) ? null : SecretRedactor.Register(token);
+        _serverUrl = (string.IsNullOrWhiteSpace(serverUrl) ? Environment.GetEnvironmentVariable("GITHUB_SERVER_URL") : serverUrl) is { Length: > 0 } url
+            ? url.TrimEnd('/')
+            : "https://github.com";
     }
 
     public async Task<ProcessResult> RunAsync(IReadOnlyList<string> args, CancellationToken cancellation, bool throwOnError = true)
@@ -35,9 +40,14 @@ public sealed class GitCli
         {
             var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes("x-access-token:" + _token));
             SecretRedactor.Register(basic);
-            env["GIT_CONFIG_COUNT"] = "1";
-            env["GIT_CONFIG_KEY_0"] = "http.extraHeader";
-            env["GIT_CONFIG_VALUE_0"] = "AUTHORIZATION: basic " + basic;
+            // Scoped to the GitHub server: a remote on any other host must never receive the token. Appended
+            // after configuration the caller may already pass through GIT_CONFIG_* variables.
+            var index = int.TryParse(Environment.GetEnvironmentVariable("GIT_CONFIG_COUNT"), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var existing) ? existing : 0;
+            var key = index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            env["GIT_CONFIG_COUNT"] = (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            env["GIT_CONFIG_KEY_" + key] = $"http.{_serverUrl}/.extraHeader";
+            env["GIT_CONFIG_VALUE_" + key] = "AUTHORIZATION: basic " + basic;
         }
         var result = await ProcessRunner.RunAsync(new ProcessSpec(git, args, _workingDirectory) { Environment = env }, cancellation).ConfigureAwait(false);
         if (throwOnError && !result.Succeeded)

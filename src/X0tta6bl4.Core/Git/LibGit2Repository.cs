@@ -42,6 +42,9 @@ public sealed class LibGit2Repository : IGitRepository
 
     public string WorkingDirectory { get; }
 
+    /// <summary>How history is read: "libgit2" (direct, one read per commit) or "LibGit2Sharp" (fallback).</summary>
+    public static string HistoryReader => NativeHistoryWalk.IsAvailable ? "libgit2" : "LibGit2Sharp";
+
     public GitHead Head
     {
         get
@@ -72,16 +75,219 @@ public sealed class LibGit2Repository : IGitRepository
             .ToList();
     }
 
+    public bool IsTracked(string relativePath) => _repo.Index[relativePath.Replace('\\', '/')] is not null;
+
     public IReadOnlyList<GitTag> GetTags() => _repo.Tags
         .Select(ToTag)
         .Where(t => t is not null)
         .Select(t => t!)
         .ToList();
 
+    public IReadOnlyList<string> GetTagNames()
+    {
+        var names = new List<string>();
+        foreach (var r in _repo.Refs.FromGlob("refs/tags/*")) names.Add(r.CanonicalName["refs/tags/".Length..]);
+        return names;
+    }
+
     public GitTag? FindTag(string name)
     {
         var tag = _repo.Tags[name];
         return tag is null ? null : ToTag(tag);
+    }
+
+    public GitCommit? GetCommit(string revision)
+    {
+        var obj = _repo.Lookup(revision);
+        var commit = obj switch
+        {
+            Commit c => c,
+            TagAnnotation a => a.Target.Peel<Commit>(),
+            _ => obj?.Peel<Commit>(),
+        };
+        return commit is null ? null : ToCommit(commit);
+    }
+
+    public IEnumerable<GitCommit> WalkCommits(GitWalk walk, CancellationToken cancellation = default)
+    {
+        using var native = NativeHistoryWalk.TryOpen(_repo.Info.Path);
+        foreach (var c in Walk(_repo, native, walk, cancellation)) yield return c;
+    }
+
+    /// <summary>The walk through LibGit2Sharp only (the fallback when libgit2's exports are not found); tests compare both.</summary>
+    internal IEnumerable<GitCommit> WalkCommitsThroughLibGit2Sharp(GitWalk walk) => Walk(_repo, null, walk, CancellationToken.None);
+
+    public IEnumerable<T> WalkRanges<T>(IReadOnlyList<GitWalk> walks, Func<GitWalk, IEnumerable<GitCommit>, T> consume, int parallelism, CancellationToken cancellation = default)
+    {
+        if (walks.Count == 0) yield break;
+        parallelism = Math.Clamp(parallelism, 1, Math.Max(1, Environment.ProcessorCount));
+        if (parallelism == 1 || walks.Count == 1)
+        {
+            using var native = NativeHistoryWalk.TryOpen(_repo.Info.Path);
+            foreach (var w in walks) yield return consume(w, Walk(_repo, native, w, cancellation));
+            yield break;
+        }
+
+        // libgit2 objects must not be shared across threads: every worker gets its own handle.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var handles = new System.Collections.Concurrent.ConcurrentBag<(Repository Repo, NativeHistoryWalk? Native)>();
+        var gate = new SemaphoreSlim(parallelism);
+        var window = new Queue<Task<T>>();
+        var next = 0;
+        Task<T> Start(GitWalk w) => Task.Run(async () =>
+        {
+            await gate.WaitAsync(stop.Token).ConfigureAwait(false);
+            if (!handles.TryTake(out var handle)) handle = (new Repository(_repo.Info.Path), NativeHistoryWalk.TryOpen(_repo.Info.Path));
+            try
+            {
+                return consume(w, Walk(handle.Repo, handle.Native, w, stop.Token));
+            }
+            finally
+            {
+                handles.Add(handle);
+                gate.Release();
+            }
+        }, stop.Token);
+        try
+        {
+            while (next < walks.Count && window.Count < parallelism * 2) window.Enqueue(Start(walks[next++]));
+            while (window.Count > 0)
+            {
+                var result = window.Dequeue().GetAwaiter().GetResult();
+                if (next < walks.Count) window.Enqueue(Start(walks[next++]));
+                yield return result;
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            foreach (var pending in window)
+            {
+                try { pending.Wait(); } catch (AggregateException) { } catch (OperationCanceledException) { }
+            }
+            foreach (var h in handles)
+            {
+                h.Native?.Dispose();
+                h.Repo.Dispose();
+            }
+            gate.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Commits reachable from <see cref="GitWalk.From"/> and not from the excluded commits, newest first
+    /// by committer date. Each commit object is read once (libgit2's revwalk reads every commit a second
+    /// time when its message is asked for). Exclusion paints the excluded side's ancestors as they are
+    /// reached in date order, the way git's own revision walk does, and — also like git — the paint
+    /// flows on through commits already visited, so a commit dated wrongly (clock skew) cannot drag older
+    /// history into the range. A range is yielded once it is settled, so memory is bounded by the
+    /// largest range, never by the history.
+    /// </summary>
+    private static IEnumerable<GitCommit> Walk(Repository repo, NativeHistoryWalk? native, GitWalk walk, CancellationToken cancellation)
+    {
+        var from = repo.Lookup(walk.From)?.Peel<Commit>() ?? throw new X0Exception(ErrorIds.GitCommandFailed, X0ErrorCategory.ObjectNotFound,
+            $"a commit at '{walk.From}'", "no such revision", "Check the tag or revision name (git rev-parse)", walk.From);
+        if (native is not null)
+        {
+            var excluded = new List<string>();
+            foreach (var e in walk.Exclude)
+            {
+                if (repo.Lookup(e)?.Peel<Commit>() is { } c) excluded.Add(c.Sha);
+            }
+            foreach (var c in native.Walk(from.Sha, excluded, walk.FirstParentOnly, cancellation)) yield return c;
+            yield break;
+        }
+        const byte Queued = 1, Excluded = 2;
+        var flags = new Dictionary<ObjectId, byte>();
+        var parentsOf = new Dictionary<ObjectId, ObjectId[]>();
+        var queue = new PriorityQueue<Commit, (long Time, long Order)>(new NewestFirst());
+        var collected = new List<(ObjectId Id, GitCommit Commit)>();
+        long order = 0;
+        var interestingQueued = 0;
+
+        void MarkExcluded(ObjectId id)
+        {
+            var stack = new Stack<ObjectId>();
+            stack.Push(id);
+            while (stack.Count > 0)
+            {
+                var current = stack.Pop();
+                if (!flags.TryGetValue(current, out var f) || (f & Excluded) != 0) continue;
+                flags[current] = (byte)(f | Excluded);
+                if ((f & Queued) != 0)
+                {
+                    interestingQueued--;
+                }
+                else if (parentsOf.TryGetValue(current, out var parents))
+                {
+                    // Already visited as part of the range: its ancestors are excluded history too.
+                    foreach (var p in parents) stack.Push(p);
+                }
+            }
+        }
+
+        void Enqueue(Commit c, bool excluded)
+        {
+            if (flags.ContainsKey(c.Id))
+            {
+                if (excluded) MarkExcluded(c.Id);
+                return;
+            }
+            flags[c.Id] = (byte)(Queued | (excluded ? Excluded : 0));
+            if (!excluded) interestingQueued++;
+            queue.Enqueue(c, (c.Committer.When.ToUnixTimeSeconds(), order++));
+        }
+
+        foreach (var e in walk.Exclude)
+        {
+            if (repo.Lookup(e)?.Peel<Commit>() is { } c) Enqueue(c, excluded: true);
+        }
+        Enqueue(from, excluded: false);
+
+        var n = 0;
+        while (interestingQueued > 0 && queue.TryDequeue(out var commit, out _))
+        {
+            var f = flags[commit.Id];
+            flags[commit.Id] = (byte)(f & ~Queued);
+            if ((f & Excluded) != 0)
+            {
+                foreach (var p in commit.Parents) Enqueue(p, excluded: true);
+                continue;
+            }
+            interestingQueued--;
+            if ((++n & 1023) == 0) cancellation.ThrowIfCancellationRequested();
+            var result = ToCommit(commit);
+            var followed = new List<ObjectId>(2);
+            foreach (var p in commit.Parents)
+            {
+                if (followed.Count > 0 && walk.FirstParentOnly) break;
+                followed.Add(p.Id);
+                Enqueue(p, excluded: false);
+            }
+            parentsOf[commit.Id] = followed.ToArray();
+            collected.Add((commit.Id, result));
+        }
+        foreach (var (id, c) in collected)
+        {
+            if ((flags[id] & Excluded) == 0) yield return c;
+        }
+    }
+
+    private sealed class NewestFirst : IComparer<(long Time, long Order)>
+    {
+        public int Compare((long Time, long Order) x, (long Time, long Order) y)
+        {
+            var c = y.Time.CompareTo(x.Time);
+            return c != 0 ? c : x.Order.CompareTo(y.Order);
+        }
+    }
+
+    private static GitCommit ToCommit(Commit c)
+    {
+        var author = c.Author;
+        var parents = new List<string>(2);
+        foreach (var p in c.Parents) parents.Add(p.Sha);
+        return new GitCommit(c.Sha, parents, c.Message, author.Name, author.Email, author.When, c.Committer.When);
     }
 
     public string? GetRemoteUrl(string remote) => _repo.Network.Remotes[remote]?.Url;
@@ -215,7 +421,10 @@ public sealed class LibGit2Repository : IGitRepository
     {
         // A tag may point at a tree or blob; only commits are versions.
         var peeled = tag.PeeledTarget as Commit;
-        return peeled is null ? null : new GitTag(tag.FriendlyName, peeled.Sha, tag.IsAnnotated);
+        return peeled is null ? null : new GitTag(tag.FriendlyName, peeled.Sha, tag.IsAnnotated)
+        {
+            Date = tag.IsAnnotated && tag.Annotation.Tagger is { } tagger ? tagger.When : peeled.Committer.When,
+        };
     }
 
     private LibGit2Sharp.Signature Signature(string role)

@@ -1,7 +1,9 @@
 using Semver;
+using X0tta6bl4.Core.Commits;
 using X0tta6bl4.Core.Config;
 using X0tta6bl4.Core.Diagnostics;
 using X0tta6bl4.Core.Git;
+using X0tta6bl4.Core.Notes;
 using X0tta6bl4.Core.VersionFiles;
 using X0tta6bl4.Core.Versioning;
 
@@ -18,7 +20,17 @@ public sealed record StepVersionRequest
     public string? Remote { get; init; }
     public bool AllowDirty { get; init; }
     public string? Token { get; init; }
+    /// <summary>Infer the bump from the Conventional Commits since the last release (Bump carries only the pre-release label).</summary>
+    public bool Auto { get; init; }
+    /// <summary>Refuse non-conventional commits in the release range; null = the configured default.</summary>
+    public bool? Strict { get; init; }
+    /// <summary>Leave the changelog alone even when configured (or defaulted) on.</summary>
+    public bool NoChangelog { get; init; }
 }
+
+/// <summary>The changelog edit that rides along in the release commit.</summary>
+/// <param name="Original">The bytes before, or null when the file is created.</param>
+public sealed record ChangelogChange(string FullPath, string RelativePath, byte[]? Original, byte[] Updated, string Summary);
 
 /// <summary>One changed line of one version file.</summary>
 public sealed record VersionLineChange(string Path, int Line, string Before, string After);
@@ -47,17 +59,30 @@ public sealed class StepVersionPlan
     public bool Push { get; init; }
     public string Remote { get; init; } = "origin";
     public IReadOnlyList<string> ConfigSources { get; init; } = Array.Empty<string>();
+    /// <summary>Set when -Auto found nothing releasable: why. The plan then changes nothing.</summary>
+    public string? NoReleaseReason { get; init; }
+    public bool IsNoRelease => NoReleaseReason is not null;
+    /// <summary>For -Auto: why this version (the commits' level and the range).</summary>
+    public string? Reason { get; init; }
+    /// <summary>The level the commits called for (after the 0.x rule); None for explicit bumps without history.</summary>
+    public ReleaseLevel Level { get; init; }
+    /// <summary>The notes of the release being made (the range since the previous release), when read.</summary>
+    public ReleaseNote? Notes { get; init; }
+    /// <summary>The changelog edit, when the changelog is on and the file changes.</summary>
+    public ChangelogChange? Changelog { get; init; }
 
     public IEnumerable<VersionLineChange> Lines => Files.SelectMany(f => f.Lines);
 
     /// <summary>The plan as text, one line per change (for -WhatIf and -Verbose).</summary>
     public string Describe()
     {
-        var lines = new List<string> { $"Bump {Previous} → {Next} in {ProjectRoot}" };
+        if (NoReleaseReason is not null) return $"No release in {ProjectRoot} (stays {Previous}): {NoReleaseReason}";
+        var lines = new List<string> { $"Bump {Previous} → {Next} in {ProjectRoot}" + (Reason is null ? "" : $" ({Reason})") };
         foreach (var l in Lines)
         {
             lines.Add($"  {l.Path}:{l.Line}: {l.Before.Trim()}  →  {l.After.Trim()}");
         }
+        if (Changelog is not null) lines.Add($"  {Changelog.RelativePath}: {Changelog.Summary}");
         if (CommitMessage is not null) lines.Add($"  commit: \"{CommitMessage.Split('\n')[0]}\" on {Branch}");
         if (Tag is not null) lines.Add($"  annotated tag: {Tag}");
         if (Push) lines.Add($"  push: {Branch}{(Tag is null ? "" : " and " + Tag)} to {Remote}");
@@ -102,176 +127,386 @@ public sealed class StepVersion
         // A tag on a commit that does not contain the bump would name the wrong tree.
         var tag = config.Tag && !request.NoTag && commit;
         var remote = request.Remote ?? config.Remote;
+        if (request.Push && !commit)
+        {
+            // Pushing without the release commit would publish nothing, or a branch without the bump.
+            throw new X0Exception(ErrorIds.InvalidArgument, X0ErrorCategory.InvalidArgument,
+                "-Push together with a release commit",
+                request.NoCommit ? "-NoCommit" : $"commit = false in {string.Join(", ", config.Sources)}",
+                "Drop -Push, or let Step-X0Version commit (remove -NoCommit, or set commit = true)", root);
+        }
         var needsGit = commit || tag || request.Push;
 
-        using var repo = needsGit ? _openRepository(root, request.Token) : TryOpen(root, request.Token);
+        using var repo = needsGit || request.Auto ? _openRepository(root, request.Token) : TryOpen(root, request.Token);
+        var tagFormat = config.Tags;
         GitHead? head = null;
-        if (repo is not null)
+        // One status walk per plan: its cost grows with the working tree (hundreds of ms at 30k files).
+        IReadOnlyList<GitDirtyPath> dirty = Array.Empty<GitDirtyPath>();
+        var hasRemote = false;
+        // The remote's refs (release tags; the branch when pushing) in ONE ls-remote, started before
+        // the local checks so the network round trip overlaps them; awaited where the answer is
+        // needed, so errors keep their order. Abandoned (process killed) if a local check fails first.
+        Task<IReadOnlyList<GitRemoteRef>>? remoteRead = null;
+        using var remoteCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        try
         {
-            context.Progress.Report(new X0Progress("Step-X0Version", "Checking the repository", 15));
-            head = repo.Head;
-            if (needsGit)
+            if (repo is not null)
             {
-                CheckHead(head, root);
-                if (repo.IsShallow)
+                context.Progress.Report(new X0Progress("Step-X0Version", "Checking the repository", 15));
+                head = repo.Head;
+                if (needsGit)
                 {
-                    throw new X0Exception(ErrorIds.ShallowClone, X0ErrorCategory.InvalidOperation,
-                        "a clone with full history and tags", "a shallow clone (history and tags cut off)",
-                        "In GitHub Actions set fetch-depth: 0 on actions/checkout; locally run git fetch --tags --unshallow", root);
+                    CheckHead(head, root);
+                    if (repo.IsShallow)
+                    {
+                        throw new X0Exception(ErrorIds.ShallowClone, X0ErrorCategory.InvalidOperation,
+                            "a clone with full history and tags", "a shallow clone (history and tags cut off)",
+                            "In GitHub Actions set fetch-depth: 0 on actions/checkout; locally run git fetch --tags --unshallow", root);
+                    }
+                }
+                hasRemote = repo.GetRemoteUrl(remote) is not null;
+                var patterns = new List<string>();
+                if (hasRemote && tag) patterns.Add($"refs/tags/{tagFormat.Prefix}*");
+                if (hasRemote && request.Push && head.Branch is not null) patterns.Add($"refs/heads/{head.Branch}");
+                if (patterns.Count > 0)
+                {
+                    var reader = repo;
+                    remoteRead = Task.Run(() => reader.ListRemoteRefsAsync(remote, patterns, remoteCancel.Token), remoteCancel.Token);
+                }
+                // Without a commit or tag the tree's state does not matter: no walk at all.
+                dirty = needsGit ? repo.GetDirtyPaths() : dirty;
+                if (dirty.Count > 0 && !(request.AllowDirty || config.AllowDirty))
+                {
+                    throw new X0Exception(ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
+                        "a clean working tree", $"uncommitted changes in {dirty.Count} path(s): {string.Join(", ", dirty.Take(20).Select(d => $"{d.Path} [{d.Status}]"))}{(dirty.Count > 20 ? ", …" : "")}",
+                        "Commit or stash them (git stash), or pass -AllowDirty to bump anyway", root);
+                }
+                ct.ThrowIfCancellationRequested();
+            }
+
+            context.Progress.Report(new X0Progress("Step-X0Version", "Reading version files", 30));
+            var project = ProjectVersionReader.Read(config, context.Log);
+            var readings = project.Files;
+            var current = project.Version;
+            if (repo is not null && commit)
+            {
+                // The release commit holds changes to tracked files only; a new file would slip in unreviewed.
+                var untracked = readings.Select(r => RepoRelative(repo, r.File.FullPath)).Distinct(StringComparer.Ordinal)
+                    .Where(p => !repo.IsTracked(p)).ToList();
+                if (untracked.Count > 0)
+                {
+                    throw new X0Exception(ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
+                        "version files that git already tracks (the release commit holds only the version change)",
+                        $"untracked {string.Join(", ", untracked)}",
+                        "Commit them first (git add, git commit), or bump with -NoCommit", root);
                 }
             }
-            var dirty = repo.GetDirtyPaths();
-            if (dirty.Count > 0 && !(request.AllowDirty || config.AllowDirty) && needsGit)
+            if (repo is not null && needsGit)
             {
+                var dirtyVersionFiles = dirty.Select(d => d.Path).Intersect(
+                    readings.Select(r => RepoRelative(repo, r.File.FullPath)), StringComparer.Ordinal).ToList();
+                if (dirtyVersionFiles.Count > 0)
+                {
+                    throw new X0Exception(ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
+                        "version files without uncommitted changes (the release commit holds only the version change)",
+                        $"changes in {string.Join(", ", dirtyVersionFiles)}", "Commit or stash those changes first", root);
+                }
+            }
+
+            // Tags known locally, and on the remote when there is one: counters stay monotonic and
+            // a version already used anywhere is refused before anything is written.
+            var knownTags = repo?.GetTagNames().ToList() ?? new List<string>();
+            IReadOnlyList<GitRemoteRef> remoteRefs = Array.Empty<GitRemoteRef>();
+            if (request.Push && !hasRemote)
+            {
+                throw new X0Exception(ErrorIds.RemoteNotFound, X0ErrorCategory.ObjectNotFound,
+                    $"a git remote named '{remote}' to push to", "no such remote",
+                    $"Add it with git remote add {remote} <url>, or pass -Remote", remote);
+            }
+            if (remoteRead is not null)
+            {
+                context.Progress.Report(new X0Progress("Step-X0Version", $"Reading tags on {remote}", 45));
+                try
+                {
+                    remoteRefs = await remoteRead.ConfigureAwait(false);
+                }
+                catch (X0Exception ex) when (!request.Push)
+                {
+                    context.Log.Warning($"Could not read tags from '{remote}' (the tag is checked locally only): {ex.Found}");
+                }
+            }
+            var remoteTagNames = remoteRefs.Where(r => r.Name.StartsWith("refs/tags/", StringComparison.Ordinal))
+                .Select(r => r.Name["refs/tags/".Length..]).ToList();
+            var missingLocally = remoteTagNames.Where(n => tagFormat.TryParse(n, out _)).Except(knownTags, StringComparer.Ordinal).ToList();
+            if (missingLocally.Count > 0)
+            {
+                throw new X0Exception(ErrorIds.TagsMissing, X0ErrorCategory.InvalidOperation,
+                    $"every release tag of '{remote}' to be present locally", $"{missingLocally.Count} missing ({string.Join(", ", missingLocally.Take(5))})",
+                    $"Run git fetch --tags {remote} (in GitHub Actions: fetch-depth: 0 on actions/checkout)", root);
+            }
+
+            var knownVersions = knownTags.Concat(remoteTagNames)
+                .Select(n => tagFormat.TryParse(n, out var v) ? v : null)
+                .Where(v => v is not null)
+                .Select(v => v!)
+                .ToList();
+            // The commits since the previous release: they decide -Auto's version and fill the changelog.
+            var conventions = CommitConventions.From(config);
+            var changelogPath = System.IO.Path.Combine(root, conventions.ChangelogFile);
+            var changelogExists = File.Exists(changelogPath);
+            var changelogOn = !request.NoChangelog
+                && (conventions.Changelog ?? (File.Exists(System.IO.Path.Combine(root, "pyproject.toml")) && changelogExists));
+            ReleaseHistory? history = null;
+            ReleaseTag? previousRelease = null;
+            ReleaseNoteBuilder? commits = null;
+            if (request.Auto || (changelogOn && repo is not null && head?.Sha is not null))
+            {
+                if (head?.Sha is null)
+                {
+                    throw new X0Exception(ErrorIds.GitCommandFailed, X0ErrorCategory.InvalidOperation,
+                        "a repository with commits to infer the version from", "a repository without commits", "Make a first commit", root);
+                }
+                context.Progress.Report(new X0Progress("Step-X0Version", "Reading commits since the last release", 50));
+                var links = RepositoryLinks.From(conventions.RepositoryUrl, repo!.GetRemoteUrl(remote));
+                history = new ReleaseHistory(repo, tagFormat, conventions, links);
+                previousRelease = history.FindPrevious(head.Sha, null, null);
+                if (request.Auto && repo.IsShallow && previousRelease is null)
+                {
+                    // Never a version computed from a cut-off history.
+                    throw new X0Exception(ErrorIds.ShallowClone, X0ErrorCategory.InvalidOperation,
+                        "the history back to the previous release tag, to infer the next version", "a shallow clone without a reachable release tag",
+                        "In GitHub Actions set fetch-depth: 0 on actions/checkout; locally run git fetch --tags --unshallow", root);
+                }
+                commits = history.Scan(head.Sha, previousRelease, ct);
+                context.Log.Verbose($"{commits.CommitCount} commit(s) since {previousRelease?.Name ?? "the start of history"}, level {commits.Level}");
+                if (request.Strict ?? conventions.Strict)
+                {
+                    ReleaseHistory.EnforceStrict(commits.NonConventional, $"{previousRelease?.Name ?? "the start of history"}..HEAD");
+                }
+                foreach (var other in commits.NonConventional.Take(10))
+                {
+                    context.Log.Verbose($"Not a Conventional Commit (listed under Other): {other.ShortSha} {other.Header}");
+                }
+            }
+
+            SemVersion next;
+            string? reason = null;
+            var level = ReleaseLevel.None;
+            if (request.Auto)
+            {
+                var label = request.Bump.PreReleaseLabel;
+                if (label is { Length: 0 }) label = current.IsPrerelease ? current.PrereleaseIdentifiers[0].Value : config.PreReleaseLabel;
+                var decision = VersionPolicy.Decide(current, previousRelease?.Version, commits!.Level, label, knownVersions, conventions.MajorOnZero);
+                level = decision.Level;
+                reason = decision.Reason;
+                if (!decision.IsRelease)
+                {
+                    context.Log.Verbose($"No release: {decision.Reason}");
+                    return new StepVersionPlan
+                    {
+                        ProjectRoot = root,
+                        RepositoryRoot = repo?.WorkingDirectory,
+                        Previous = current,
+                        Next = current,
+                        Files = Array.Empty<VersionFileChange>(),
+                        Branch = head?.Branch,
+                        HeadSha = head?.Sha,
+                        Remote = remote,
+                        ConfigSources = config.Sources,
+                        NoReleaseReason = decision.Reason,
+                        Level = decision.Level,
+                    };
+                }
+                next = decision.Version!;
+                context.Log.Verbose($"Version {current} → {next} (-Auto: {decision.Reason})");
+            }
+            else
+            {
+                var bump = request.Bump;
+                if (bump.PreReleaseLabel is { Length: 0 } && !current.IsPrerelease)
+                {
+                    bump = bump with { PreReleaseLabel = config.PreReleaseLabel };
+                }
+                next = VersionBump.Next(current, bump, knownVersions);
+                if (commits is not null) level = VersionPolicy.Effective(commits.Level, previousRelease?.Version ?? current, conventions.MajorOnZero);
+                context.Log.Verbose($"Version {current} → {next} ({request.Bump})");
+            }
+
+            string? tagName = null;
+            if (tag)
+            {
+                tagName = tagFormat.Format(next);
+                if (repo!.FindTag(tagName) is { } existing)
+                {
+                    throw new X0Exception(ErrorIds.TagExists, X0ErrorCategory.ResourceExists,
+                        $"tag {tagName} to be free", $"it already exists locally at {existing.TargetSha[..12]}",
+                        "Versions are never reused: pick the next version, or delete the stray local tag with git tag -d " + tagName, tagName);
+                }
+                if (remoteTagNames.Contains(tagName, StringComparer.Ordinal))
+                {
+                    throw new X0Exception(ErrorIds.TagExistsOnRemote, X0ErrorCategory.ResourceExists,
+                        $"tag {tagName} to be unused on '{remote}'", "it already exists there: this version was already used",
+                        "Fetch tags (git fetch --tags) and bump to the next version; never move a published tag", tagName);
+                }
+            }
+
+            context.Progress.Report(new X0Progress("Step-X0Version", "Planning edits", 60));
+            // Several anchors may live in one file (pyproject [project].version and [tool.bumpversion]
+            // current_version): they become one edit of that file, or the last write would undo the others.
+            var changes = readings
+                .GroupBy(r => r.File.FullPath, StringComparer.Ordinal)
+                .Select(g => PlanFile(g.First().Content, g.Select(r => (r.File, r.Reading)).ToList(), next))
+                .ToList();
+
+            ReleaseNote? notes = null;
+            ChangelogChange? changelog = null;
+            if (commits is not null && history is not null)
+            {
+                notes = history.ToNote(commits, next.ToString(), tagName ?? tagFormat.Format(next), previousRelease, GetReleaseNotes.Now(),
+                    unreleased: false, level, reason ?? $"{commits.CommitCount} commit(s) since {previousRelease?.Name ?? "the start of history"}");
+                // Pre-releases leave the changelog alone: the final release gathers everything since the last final one.
+                if (changelogOn && !next.IsPrerelease)
+                {
+                    changelog = PlanChangelog(changelogPath, root, commit ? repo : null, dirty, notes, history.Links, context);
+                }
+            }
+
+            if (request.Push && repo is not null && head?.Branch is not null)
+            {
+                context.Progress.Report(new X0Progress("Step-X0Version", $"Comparing {head.Branch} with {remote}", 75));
+                var remoteSha = remoteRefs.FirstOrDefault(r => r.Name == $"refs/heads/{head.Branch}")?.Sha;
+                if (remoteSha is not null && !repo.IsAncestor(remoteSha, head.Sha!))
+                {
+                    throw new X0Exception(ErrorIds.BranchBehindRemote, X0ErrorCategory.InvalidOperation,
+                        $"{head.Branch} to contain everything on {remote}/{head.Branch}",
+                        $"{remote}/{head.Branch} is at {remoteSha[..12]}, which {head.Branch} does not contain",
+                        $"Run git pull --rebase {remote} {head.Branch}, check the result, then bump again", head.Branch);
+                }
+            }
+
+            var values = Placeholders(current, next, tagName, tagFormat);
+            return new StepVersionPlan
+            {
+                ProjectRoot = root,
+                RepositoryRoot = repo?.WorkingDirectory,
+                Previous = current,
+                Next = next,
+                Files = changes,
+                CommitMessage = commit ? Render(config.CommitMessage, values) : null,
+                Tag = tagName,
+                TagMessage = tagName is null ? null : Render(config.TagMessage, values),
+                Branch = head?.Branch,
+                HeadSha = head?.Sha,
+                Push = request.Push,
+                Remote = remote,
+                ConfigSources = config.Sources,
+                Reason = reason,
+                Level = level,
+                Notes = notes,
+                Changelog = changelog,
+            };
+        }
+        finally
+        {
+            if (remoteRead is { IsCompleted: false })
+            {
+                // A local check failed first: stop git (ProcessRunner kills its tree) and let it finish.
+                remoteCancel.Cancel();
+                try
+                {
+                    await remoteRead.ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // Its outcome no longer matters; the local error is the one to report.
+                }
+            }
+            else if (remoteRead is { IsFaulted: true })
+            {
+                _ = remoteRead.Exception;   // observed: the local error, or the plan, already decided
+            }
+        }
+    }
+
+    /// <param name="repo">The repository when the edit will be committed (then the file must be clean), else null.</param>
+    private static ChangelogChange? PlanChangelog(string path, string root, IGitRepository? repo, IReadOnlyList<GitDirtyPath> dirty,
+        ReleaseNote notes, RepositoryLinks? links, X0Context context)
+    {
+        var relative = System.IO.Path.GetRelativePath(root, path).Replace('\\', '/');
+        if (repo is not null)
+        {
+            var repoRelative = RepoRelative(repo, path);
+            if (dirty.Any(d => d.Path == repoRelative))
+            {
+                // Its uncommitted lines would ride along in the release commit unseen.
                 throw new X0Exception(ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
-                    "a clean working tree", $"uncommitted changes in {dirty.Count} path(s): {string.Join(", ", dirty.Take(20).Select(d => $"{d.Path} [{d.Status}]"))}{(dirty.Count > 20 ? ", …" : "")}",
-                    "Commit or stash them (git stash), or pass -AllowDirty to bump anyway", root);
-            }
-            ct.ThrowIfCancellationRequested();
-        }
-
-        context.Progress.Report(new X0Progress("Step-X0Version", "Reading version files", 30));
-        var project = ProjectVersionReader.Read(config, context.Log);
-        var readings = project.Files;
-        var current = project.Version;
-        if (repo is not null && needsGit)
-        {
-            var dirtyVersionFiles = repo.GetDirtyPaths().Select(d => d.Path).Intersect(
-                readings.Select(r => RepoRelative(repo, r.File.FullPath)), StringComparer.Ordinal).ToList();
-            if (dirtyVersionFiles.Count > 0)
-            {
-                throw new X0Exception(ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
-                    "version files without uncommitted changes (the release commit holds only the version change)",
-                    $"changes in {string.Join(", ", dirtyVersionFiles)}", "Commit or stash those changes first", root);
+                    $"{relative} without uncommitted changes (the release commit updates it)", $"uncommitted changes in {repoRelative}",
+                    $"Commit your edits to {relative} first (git commit {repoRelative}), or pass -NoChangelog", path);
             }
         }
-
-        // Tags known locally, and on the remote when there is one: counters stay monotonic and
-        // a version already used anywhere is refused before anything is written.
-        var tagFormat = config.Tags;
-        var knownTags = repo?.GetTags().Select(t => t.Name).ToList() ?? new List<string>();
-        IReadOnlyList<GitRemoteRef> remoteTags = Array.Empty<GitRemoteRef>();
-        var hasRemote = repo?.GetRemoteUrl(remote) is not null;
-        if (request.Push && !hasRemote)
+        if (!File.Exists(path))
         {
-            throw new X0Exception(ErrorIds.RemoteNotFound, X0ErrorCategory.ObjectNotFound,
-                $"a git remote named '{remote}' to push to", "no such remote",
-                $"Add it with git remote add {remote} <url>, or pass -Remote", remote);
+            var created = ChangelogDocument.Insert(ChangelogDocument.NewFile(), notes, links);
+            return new ChangelogChange(path, relative, null, new System.Text.UTF8Encoding(false).GetBytes(created.Text), "created with " + created.Summary);
         }
-        if (repo is not null && hasRemote && tag)
+        var content = TextFileContent.Read(path);
+        var insertion = ChangelogDocument.Insert(content.Text, notes, links);
+        if (!insertion.Changed)
         {
-            context.Progress.Report(new X0Progress("Step-X0Version", $"Reading tags on {remote}", 45));
-            try
-            {
-                remoteTags = await repo.ListRemoteRefsAsync(remote, new[] { $"refs/tags/{tagFormat.Prefix}*" }, ct).ConfigureAwait(false);
-            }
-            catch (X0Exception ex) when (!request.Push)
-            {
-                context.Log.Warning($"Could not read tags from '{remote}' (the tag is checked locally only): {ex.Found}");
-            }
+            context.Log.Verbose($"{relative}: {insertion.Summary}");
+            return null;
         }
-        var remoteTagNames = remoteTags.Select(r => r.Name["refs/tags/".Length..]).ToList();
-        var missingLocally = remoteTagNames.Where(n => tagFormat.TryParse(n, out _)).Except(knownTags, StringComparer.Ordinal).ToList();
-        if (missingLocally.Count > 0)
-        {
-            throw new X0Exception(ErrorIds.TagsMissing, X0ErrorCategory.InvalidOperation,
-                $"every release tag of '{remote}' to be present locally", $"{missingLocally.Count} missing ({string.Join(", ", missingLocally.Take(5))})",
-                $"Run git fetch --tags {remote} (in GitHub Actions: fetch-depth: 0 on actions/checkout)", root);
-        }
-
-        var knownVersions = knownTags.Concat(remoteTagNames)
-            .Select(n => tagFormat.TryParse(n, out var v) ? v : null)
-            .Where(v => v is not null)
-            .Select(v => v!)
-            .ToList();
-        var bump = request.Bump;
-        if (bump.PreReleaseLabel is { Length: 0 } && !current.IsPrerelease)
-        {
-            bump = bump with { PreReleaseLabel = config.PreReleaseLabel };
-        }
-        var next = VersionBump.Next(current, bump, knownVersions);
-        context.Log.Verbose($"Version {current} → {next} ({request.Bump})");
-
-        string? tagName = null;
-        if (tag)
-        {
-            tagName = tagFormat.Format(next);
-            if (repo!.FindTag(tagName) is { } existing)
-            {
-                throw new X0Exception(ErrorIds.TagExists, X0ErrorCategory.ResourceExists,
-                    $"tag {tagName} to be free", $"it already exists locally at {existing.TargetSha[..12]}",
-                    "Versions are never reused: pick the next version, or delete the stray local tag with git tag -d " + tagName, tagName);
-            }
-            if (remoteTagNames.Contains(tagName, StringComparer.Ordinal))
-            {
-                throw new X0Exception(ErrorIds.TagExistsOnRemote, X0ErrorCategory.ResourceExists,
-                    $"tag {tagName} to be unused on '{remote}'", "it already exists there: this version was already used",
-                    "Fetch tags (git fetch --tags) and bump to the next version; never move a published tag", tagName);
-            }
-        }
-
-        context.Progress.Report(new X0Progress("Step-X0Version", "Planning edits", 60));
-        var changes = readings.Select(r => PlanFile(r.File, r.Content, r.Reading, next)).ToList();
-
-        if (request.Push && repo is not null && head?.Branch is not null)
-        {
-            context.Progress.Report(new X0Progress("Step-X0Version", $"Comparing {head.Branch} with {remote}", 75));
-            var remoteBranch = await repo.ListRemoteRefsAsync(remote, new[] { $"refs/heads/{head.Branch}" }, ct).ConfigureAwait(false);
-            var remoteSha = remoteBranch.FirstOrDefault(r => r.Name == $"refs/heads/{head.Branch}")?.Sha;
-            if (remoteSha is not null && !repo.IsAncestor(remoteSha, head.Sha!))
-            {
-                throw new X0Exception(ErrorIds.BranchBehindRemote, X0ErrorCategory.InvalidOperation,
-                    $"{head.Branch} to contain everything on {remote}/{head.Branch}",
-                    $"{remote}/{head.Branch} is at {remoteSha[..12]}, which {head.Branch} does not contain",
-                    $"Run git pull --rebase {remote} {head.Branch}, check the result, then bump again", head.Branch);
-            }
-        }
-
-        var values = Placeholders(current, next, tagName, tagFormat);
-        return new StepVersionPlan
-        {
-            ProjectRoot = root,
-            RepositoryRoot = repo?.WorkingDirectory,
-            Previous = current,
-            Next = next,
-            Files = changes,
-            CommitMessage = commit ? Render(config.CommitMessage, values) : null,
-            Tag = tagName,
-            TagMessage = tagName is null ? null : Render(config.TagMessage, values),
-            Branch = head?.Branch,
-            HeadSha = head?.Sha,
-            Push = request.Push,
-            Remote = remote,
-            ConfigSources = config.Sources,
-        };
+        return new ChangelogChange(path, relative, content.Bytes, content.Encode(insertion.Text), insertion.Summary);
     }
 
     /// <summary>Applies a plan. On any failure every local change is undone before the error surfaces.</summary>
     public async Task<StepVersionResult> ExecuteAsync(StepVersionPlan plan, StepVersionRequest request, X0Context context, bool push = true)
     {
         var ct = context.Cancellation;
+        if (plan.IsNoRelease)
+        {
+            return new StepVersionResult(plan, null, false, false);
+        }
         var files = new AtomicFileSet(_fileOperations);
         foreach (var f in plan.Files)
         {
             files.Add(f.File.FullPath, f.Original, f.Updated);
         }
+        if (plan.Changelog is { } cl)
+        {
+            files.Add(cl.FullPath, cl.Original, cl.Updated);
+        }
+        // The plan's checks (clean tree, tags, not behind the remote) hold for the HEAD it saw; a commit or
+        // checkout since then (during a -Confirm prompt, say) makes it stale.
+        using var repo = plan.CommitMessage is null ? null : _openRepository(plan.ProjectRoot, request.Token);
+        if (repo is not null && (repo.Head.Sha != plan.HeadSha || repo.Head.Branch != plan.Branch))
+        {
+            throw new X0Exception(ErrorIds.HeadMoved, X0ErrorCategory.ResourceBusy,
+                $"HEAD at {plan.HeadSha?[..12]} on {plan.Branch}, as when the bump was planned",
+                $"HEAD at {repo.Head.Sha?[..12]} on {repo.Head.Branch ?? "a detached HEAD"}",
+                "Run the command again; nothing was changed", plan.ProjectRoot);
+        }
+
         context.Progress.Report(new X0Progress("Step-X0Version", $"Writing {plan.Files.Count} version file(s)", 80));
         files.Commit(ct);
         context.Log.Verbose($"Wrote {string.Join(", ", plan.Files.Select(f => f.File.RelativePath))}");
 
-        if (plan.CommitMessage is null)
+        if (repo is null || plan.CommitMessage is null)
         {
             return new StepVersionResult(plan, null, false, false);
         }
 
-        using var repo = _openRepository(plan.ProjectRoot, request.Token);
-        var paths = plan.Files.Select(f => RepoRelative(repo, f.File.FullPath)).Distinct(StringComparer.Ordinal).ToList();
+        var paths = plan.Files.Select(f => RepoRelative(repo, f.File.FullPath))
+            .Concat(plan.Changelog is null ? Array.Empty<string>() : new[] { RepoRelative(repo, plan.Changelog.FullPath) })
+            .Distinct(StringComparer.Ordinal).ToList();
         string? commitSha = null;
+        string? parentSha = null;
         var tagged = false;
         try
         {
             // Past this point cancellation would leave a half-release; finish locally, then honour it.
             context.Progress.Report(new X0Progress("Step-X0Version", "Committing", 85));
+            parentSha = repo.Head.Sha;
             commitSha = repo.CommitPaths(paths, plan.CommitMessage);
             context.Log.Verbose($"Committed {commitSha[..12]}: {plan.CommitMessage.Split('\n')[0]}");
             if (plan.Tag is not null)
@@ -296,7 +531,7 @@ public sealed class StepVersion
         catch (Exception ex)
         {
             context.Log.Warning($"Rolling back the local commit and tag: {SecretRedactor.Redact(ex.Message)}");
-            Rollback(repo, plan, paths, commitSha, tagged);
+            Rollback(repo, plan, paths, commitSha, parentSha, tagged, context.Log);
             throw;
         }
     }
@@ -342,13 +577,31 @@ public sealed class StepVersion
             "Check the remote's branch protection and hooks; the local commit and tag were rolled back", plan.Remote);
     }
 
-    private static void Rollback(IGitRepository repo, StepVersionPlan plan, IReadOnlyList<string> paths, string? commitSha, bool tagged)
+    private static void Rollback(IGitRepository repo, StepVersionPlan plan, IReadOnlyList<string> paths, string? commitSha,
+        string? parentSha, bool tagged, IX0Log log)
     {
         if (tagged && plan.Tag is not null) repo.DeleteTag(plan.Tag);
-        if (commitSha is not null && plan.HeadSha is not null) repo.UndoCommit(plan.HeadSha, paths);
+        if (commitSha is not null && parentSha is not null)
+        {
+            // Only our own commit is undone, back to its real parent: never a commit someone added on top.
+            if (repo.Head.Sha == commitSha)
+            {
+                repo.UndoCommit(parentSha, paths);
+            }
+            else
+            {
+                log.Warning($"The release commit {commitSha[..12]} is no longer at HEAD, so it was left in history; revert it with git revert {commitSha[..12]} if needed.");
+                return;
+            }
+        }
         foreach (var f in plan.Files)
         {
             File.WriteAllBytes(f.File.FullPath, f.Original);
+        }
+        if (plan.Changelog is { } changelog)
+        {
+            if (changelog.Original is null) File.Delete(changelog.FullPath);
+            else File.WriteAllBytes(changelog.FullPath, changelog.Original);
         }
     }
 
@@ -379,10 +632,32 @@ public sealed class StepVersion
         }
     }
 
-    private static VersionFileChange PlanFile(VersionFile file, TextFileContent content, VersionReading reading, SemVersion next)
+    /// <summary>
+    /// One edit of one file: every site of every anchor read from <paramref name="content"/>, applied to
+    /// the original text in order. Identical sites found by two anchors are applied once; overlapping
+    /// different sites are refused (the result would depend on the order).
+    /// </summary>
+    internal static VersionFileChange PlanFile(TextFileContent content, IReadOnlyList<(VersionFile File, VersionReading Reading)> readings, SemVersion next)
     {
         var text = content.Text;
-        var sites = reading.Sites.OrderBy(s => s.Start).ToList();
+        var file = readings[0].File;
+        var sites = new List<VersionSite>();
+        foreach (var site in readings.SelectMany(r => r.Reading.Sites).OrderBy(s => s.Start).ThenBy(s => s.Length))
+        {
+            if (sites.Count > 0 && sites[^1].Start == site.Start && sites[^1].Length == site.Length)
+            {
+                continue;
+            }
+            if (sites.Count > 0 && site.Start < sites[^1].Start + sites[^1].Length)
+            {
+                throw new X0Exception(ErrorIds.PatternAmbiguous, X0ErrorCategory.InvalidData,
+                    $"the version anchors of {file.RelativePath} to find separate places",
+                    $"overlapping matches on line {TextLines.LineNumberAt(text, site.Start)} ({string.Join(", ", readings.Select(r => r.File.Anchor))})",
+                    $"Configure one anchor for that line of {file.RelativePath}", file.FullPath);
+            }
+            sites.Add(site);
+        }
+
         var sb = new System.Text.StringBuilder(text.Length + 16);
         var position = 0;
         var replacements = new List<(int Start, int Length, string New)>();

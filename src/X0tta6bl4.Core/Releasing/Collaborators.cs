@@ -10,7 +10,8 @@ public interface IReleaseNotesSource
 /// <summary>Runs the project's quality gates (the Invoke-X0Test engine behind it).</summary>
 public interface IQualityGates
 {
-    Task<GateSummary> RunAsync(string projectRoot, Diagnostics.X0Context context);
+    /// <param name="outputDirectory">Where the gates' reports (junit.xml, coverage.xml) go.</param>
+    Task<GateSummary> RunAsync(string projectRoot, string outputDirectory, Diagnostics.X0Context context);
 }
 
 /// <summary>A release on GitHub as the API reports it.</summary>
@@ -22,7 +23,11 @@ public sealed record GitHubReleaseInfo(
     string HtmlUrl,
     string? Body,
     IReadOnlyList<GitHubAssetInfo> Assets,
-    bool Immutable = false);
+    bool Immutable = false)
+{
+    /// <summary>The upload URL template GitHub returns (uploads.github.com on github.com).</summary>
+    public string? UploadUrl { get; init; }
+}
 
 /// <summary>An asset on a GitHub release. <see cref="State"/> is "uploaded", or "starter"/"open" for a broken upload.</summary>
 public sealed record GitHubAssetInfo(long Id, string Name, long Size, string State, string? Digest, string DownloadUrl);

@@ -30,7 +30,7 @@ public sealed class GatesStep : ReleaseStep
 
     public override async Task<string> ApplyAsync(ReleaseState state, StepPlan plan, X0Context context)
     {
-        var summary = await _gates.RunAsync(state.Config.Root, context).ConfigureAwait(false);
+        var summary = await _gates.RunAsync(state.Config.Root, Path.Combine(state.OutputDirectory, "gates"), context).ConfigureAwait(false);
         state.Gates = summary;
         if (!summary.Succeeded)
         {

@@ -111,7 +111,7 @@ public sealed class GitHubReleaseStep : ReleaseStep
             {
                 created = await github.CreateDraftAsync(repo, state.Tag, state.Tag, state.Notes?.Markdown ?? string.Empty, state.IsPrerelease, ct).ConfigureAwait(false);
             }
-            catch (X0Exception ex) when (ex.ErrorId == ErrorIds.GitHubUnavailable && attempt < MutationAttempts)
+            catch (X0Exception ex) when (IsTransient(ex) && attempt < MutationAttempts)
             {
                 // The create may have happened before the error: re-read before trying again.
                 context.Log.Warning($"Creating the release failed ({ex.Found}); checking whether it exists before retrying");
@@ -141,7 +141,7 @@ public sealed class GitHubReleaseStep : ReleaseStep
                 await github.UploadAssetAsync(repo, release, asset, progress, ct).ConfigureAwait(false);
                 return;
             }
-            catch (X0Exception ex) when (ex.ErrorId == ErrorIds.GitHubUnavailable && attempt < MutationAttempts)
+            catch (X0Exception ex) when (IsTransient(ex) && attempt < MutationAttempts)
             {
                 // A cut-off upload can leave a "starter" asset that blocks the name: remove it, then retry.
                 context.Log.Warning($"Uploading {asset.Name} failed ({ex.Found}); cleaning up and retrying");
@@ -204,6 +204,9 @@ public sealed class GitHubReleaseStep : ReleaseStep
         asset.Digest is { } d && d.StartsWith("sha256:", StringComparison.Ordinal)
             ? Task.FromResult(d["sha256:".Length..].ToLowerInvariant())
             : _github!.GetAssetSha256Async(repo, asset, context.Cancellation);
+
+    /// <summary>A 5xx or a dropped connection: the mutation may or may not have happened.</summary>
+    private static bool IsTransient(X0Exception ex) => ex.ErrorId is ErrorIds.GitHubServerError or ErrorIds.GitHubUnreachable;
 
     /// <summary>The release that counts: a published one, else the oldest draft.</summary>
     private static GitHubReleaseInfo? Winner(IReadOnlyList<GitHubReleaseInfo> releases) =>

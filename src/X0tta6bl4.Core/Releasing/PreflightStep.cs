@@ -128,7 +128,9 @@ public sealed class PreflightStep : ReleaseStep
         }
 
         // 7. Notes.
-        state.Notes = await _notes.GetNotesAsync(repo.WorkingDirectory, tagName, ct).ConfigureAwait(false);
+        state.Notes = request.Notes is { } given
+            ? new ReleaseNotes(given, null, 1)
+            : await _notes.GetNotesAsync(state.Config.Root, tagName, ct).ConfigureAwait(false);
         if (state.Notes.EntryCount == 0 || string.IsNullOrWhiteSpace(state.Notes.Markdown))
         {
             throw new X0Exception(ErrorIds.NotesEmpty, X0ErrorCategory.InvalidData,

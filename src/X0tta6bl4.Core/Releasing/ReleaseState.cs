@@ -21,6 +21,8 @@ public sealed record ReleaseRequest
     public string? OutputDirectory { get; init; }
     public string Remote { get; init; } = "origin";
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromMinutes(3);
+    /// <summary>Notes given by the user instead of the generated ones.</summary>
+    public string? Notes { get; init; }
 }
 
 /// <summary>A file attached to the release.</summary>

@@ -39,36 +39,42 @@ public sealed class FileOperations : IFileOperations
 public sealed class AtomicFileSet
 {
     private readonly IFileOperations _io;
-    private readonly List<(string Path, byte[] Original, byte[] Updated)> _files = new();
+    private readonly List<(string Path, byte[]? Original, byte[] Updated)> _files = new();
 
     public AtomicFileSet(IFileOperations? io = null) => _io = io ?? FileOperations.Instance;
 
-    public void Add(string path, byte[] original, byte[] updated) => _files.Add((path, original, updated));
+    /// <summary>Adds a file; <paramref name="original"/> null means "create it: it must not exist yet".</summary>
+    public void Add(string path, byte[]? original, byte[] updated) => _files.Add((path, original, updated));
 
     /// <summary>Commits every file or none. Cancellation is honoured only before the first rename.</summary>
     public void Commit(CancellationToken cancellation = default)
     {
         var temps = new List<(string Temp, string Target, UnixFileMode? Mode)>();
+        string? writing = null;
         try
         {
             foreach (var (path, original, updated) in _files)
             {
                 cancellation.ThrowIfCancellationRequested();
                 // The file must still hold what we planned against; someone else may have edited it meanwhile.
-                if (!File.ReadAllBytes(path).AsSpan().SequenceEqual(original))
+                if (original is null ? File.Exists(path) : !File.ReadAllBytes(path).AsSpan().SequenceEqual(original))
                 {
                     throw new X0Exception(ErrorIds.FileWriteFailed, X0ErrorCategory.ResourceBusy,
                         $"{path} unchanged since it was read", "it was modified by another process",
                         "Run the command again", path);
                 }
                 var temp = TempName(path);
+                // A write that fails half-way (disk full) may leave a partial temporary behind.
+                writing = temp;
                 _io.WriteNew(temp, updated);
-                temps.Add((temp, path, OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(path)));
+                temps.Add((temp, path, OperatingSystem.IsWindows() || original is null ? null : File.GetUnixFileMode(path)));
+                writing = null;
             }
             cancellation.ThrowIfCancellationRequested();
         }
         catch (Exception ex)
         {
+            if (writing is not null) TryDelete(writing);
             foreach (var t in temps) TryDelete(t.Temp);
             throw Wrap(ex, temps.Count < _files.Count ? _files[temps.Count].Path : null);
         }
@@ -98,8 +104,13 @@ public sealed class AtomicFileSet
         }
     }
 
-    private void Restore(string path, byte[] original)
+    private void Restore(string path, byte[]? original)
     {
+        if (original is null)
+        {
+            TryDelete(path);
+            return;
+        }
         var temp = TempName(path);
         try
         {

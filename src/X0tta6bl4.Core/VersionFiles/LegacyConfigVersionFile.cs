@@ -8,14 +8,21 @@ namespace X0tta6bl4.Core.VersionFiles;
 /// .bumpversion.toml, pyproject [tool.bumpversion]). We never change the configuration, but that
 /// value is a version like any other: leaving it behind would break the user's next bump2version run.
 /// </summary>
-public sealed class LegacyConfigVersionFile : VersionFile
+public sealed partial class LegacyConfigVersionFile : VersionFile
 {
-    private static readonly Regex IniHeader = new(@"^[ \t]*\[(?<name>[^\]\r\n]+)\][ \t]*$",
-        RegexOptions.Multiline | RegexOptions.CultureInvariant | RegexOptions.Compiled);
-    private static readonly Regex IniValue = new(@"^current_version[ \t]*[=:][ \t]*(?<v>[^\s;#]+)[ \t]*$",
-        RegexOptions.Multiline | RegexOptions.CultureInvariant | RegexOptions.Compiled);
-    private static readonly Regex TomlValue = new(@"^[ \t]*current_version[ \t]*=[ \t]*(?<q>""|')(?<v>[^""'\r\n]*)\k<q>",
-        RegexOptions.Multiline | RegexOptions.CultureInvariant | RegexOptions.Compiled);
+    private static readonly Regex IniHeader = IniHeaderRegex();
+    private static readonly Regex IniValue = IniValueRegex();
+    private static readonly Regex TomlValue = TomlValueRegex();
+
+    // "(?=\r|$)" because .NET's "$" does not stop before a CR (CRLF files).
+    [GeneratedRegex(@"^[ \t]*\[(?<name>[^\]\r\n]+)\][ \t]*(?=\r|$)", RegexOptions.Multiline | RegexOptions.CultureInvariant)]
+    private static partial Regex IniHeaderRegex();
+
+    [GeneratedRegex(@"^current_version[ \t]*[=:][ \t]*(?<v>[^\s;#]+)[ \t]*(?=\r|$)", RegexOptions.Multiline | RegexOptions.CultureInvariant)]
+    private static partial Regex IniValueRegex();
+
+    [GeneratedRegex(@"^[ \t]*current_version[ \t]*=[ \t]*(?<q>""|')(?<v>[^""'\r\n]*)\k<q>", RegexOptions.Multiline | RegexOptions.CultureInvariant)]
+    private static partial Regex TomlValueRegex();
 
     private VersionScheme _scheme = VersionScheme.SemVer;
 

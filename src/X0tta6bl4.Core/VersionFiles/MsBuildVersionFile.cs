@@ -9,11 +9,11 @@ namespace X0tta6bl4.Core.VersionFiles;
 /// <c>&lt;Version&gt;</c>, or <c>&lt;VersionPrefix&gt;</c> with an optional <c>&lt;VersionSuffix&gt;</c>, in a
 /// .csproj / Directory.Build.props. Property values that are MSBuild expressions are not versions.
 /// </summary>
-public sealed class MsBuildVersionFile : VersionFile
+public sealed partial class MsBuildVersionFile : VersionFile
 {
-    private static readonly Regex VersionElement = Element("Version");
-    private static readonly Regex PrefixElement = Element("VersionPrefix");
-    private static readonly Regex SuffixElement = Element("VersionSuffix");
+    private static readonly Regex VersionElement = VersionElementRegex();
+    private static readonly Regex PrefixElement = PrefixElementRegex();
+    private static readonly Regex SuffixElement = SuffixElementRegex();
 
     public MsBuildVersionFile(string path, string root) : base(path, root) { }
 
@@ -69,7 +69,14 @@ public sealed class MsBuildVersionFile : VersionFile
         return new VersionReading(version, written, sites);
     }
 
-    private static Regex Element(string name) => new(
-        $@"<{name}(?:\s+Condition\s*=\s*(?:""[^""]*""|'[^']*'))?\s*>\s*(?<v>[0-9A-Za-z.+-]*)\s*</{name}\s*>",
-        RegexOptions.CultureInvariant | RegexOptions.Compiled);
+    // One element each (an optional Condition attribute, then the value), source-generated: no regex
+    // compilation at run time, which a first bump in a new pwsh would otherwise pay for.
+    [GeneratedRegex(@"<Version(?:\s+Condition\s*=\s*(?:""[^""]*""|'[^']*'))?\s*>\s*(?<v>[0-9A-Za-z.+-]*)\s*</Version\s*>", RegexOptions.CultureInvariant)]
+    private static partial Regex VersionElementRegex();
+
+    [GeneratedRegex(@"<VersionPrefix(?:\s+Condition\s*=\s*(?:""[^""]*""|'[^']*'))?\s*>\s*(?<v>[0-9A-Za-z.+-]*)\s*</VersionPrefix\s*>", RegexOptions.CultureInvariant)]
+    private static partial Regex PrefixElementRegex();
+
+    [GeneratedRegex(@"<VersionSuffix(?:\s+Condition\s*=\s*(?:""[^""]*""|'[^']*'))?\s*>\s*(?<v>[0-9A-Za-z.+-]*)\s*</VersionSuffix\s*>", RegexOptions.CultureInvariant)]
+    private static partial Regex SuffixElementRegex();
 }

@@ -46,6 +46,9 @@ public sealed class PatternVersionFile : VersionFile
     public override VersionScheme Scheme { get; }
     public override string Anchor => $"search '{Search}'";
 
+    /// <summary>A section (INI) or table (TOML) of this file whose matches do not count: the legacy config's own.</summary>
+    public (string Section, bool Toml)? IgnoredSection { get; set; }
+
     /// <summary>Set by the planner once another file has told the current version, so the template matches it literally.</summary>
     public SemVersion? KnownCurrentVersion { get; set; }
 
@@ -56,7 +59,10 @@ public sealed class PatternVersionFile : VersionFile
             ? AnyVersion
             : Regex.Escape(VersionText.Format(KnownCurrentVersion, Scheme));
         var regex = BuildRegex(versionPattern);
-        var matches = regex.Matches(text);
+        var ignored = IgnoredSection is { } section
+            ? (section.Toml ? PyprojectVersionFile.FindTable(text, section.Section) : LegacyConfigVersionFile.FindIniSection(text, section.Section))
+            : (-1, -1);
+        var matches = regex.Matches(text).Where(m => m.Index < ignored.Item1 || m.Index >= ignored.Item2).ToList();
         var expected = $"{Count} match{(Count == 1 ? "" : "es")} of '{Search}'" +
                        (KnownCurrentVersion is null ? "" : $" with the current version {VersionText.Format(KnownCurrentVersion, Scheme)}");
         if (matches.Count == 0)
@@ -82,7 +88,9 @@ public sealed class PatternVersionFile : VersionFile
         var sites = matches.Select(m =>
         {
             var old = m.Groups["v"].Value;
-            return new VersionSite(m.Index, m.Length, m.Value, v => RenderReplacement(replace, old, VersionText.Format(v, scheme)));
+            var newline = m.Value.Contains("\r\n", StringComparison.Ordinal) ? "\r\n"
+                : m.Value.Contains('\r') ? "\r" : m.Value.Contains('\n') ? "\n" : DominantNewline(text);
+            return new VersionSite(m.Index, m.Length, m.Value, v => WithNewlines(RenderReplacement(replace, old, VersionText.Format(v, scheme)), newline));
         }).ToList();
         return new VersionReading(version, first.Value, sites);
     }
@@ -108,7 +116,10 @@ public sealed class PatternVersionFile : VersionFile
             {
                 if (!isPlaceholder)
                 {
-                    sb.Append(Regex.Escape(literal));
+                    // A multi-line search (bump2version reads files with universal newlines) matches
+                    // whatever line ending the file uses.
+                    sb.Append(string.Join(@"(?:\r\n|\r|\n)",
+                        literal.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Split('\n').Select(Regex.Escape)));
                 }
                 else if (!captured)
                 {
@@ -161,6 +172,26 @@ public sealed class PatternVersionFile : VersionFile
             yield return (which!, true);
             i = next + which!.Length;
         }
+    }
+
+    private static string WithNewlines(string text, string newline) =>
+        text.Contains('\n') || text.Contains('\r')
+            ? text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Replace("\n", newline, StringComparison.Ordinal)
+            : text;
+
+    private static string DominantNewline(string text)
+    {
+        var crlf = 0;
+        var lf = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '\n')
+            {
+                if (i > 0 && text[i - 1] == '\r') crlf++;
+                else lf++;
+            }
+        }
+        return crlf > lf ? "\r\n" : "\n";
     }
 
     private static string RenderReplacement(string replace, string oldVersion, string newVersion)

@@ -10,13 +10,20 @@ namespace X0tta6bl4.Core.VersionFiles;
 /// The Gallery allows only letters and digits in Prerelease, so SemVer <c>rc.1</c> is written <c>rc1</c>
 /// and read back as <c>rc.1</c>.
 /// </summary>
-public sealed class PowerShellManifestVersionFile : VersionFile
+public sealed partial class PowerShellManifestVersionFile : VersionFile
 {
-    private static readonly Regex ModuleVersion = new(@"^[ \t]*ModuleVersion[ \t]*=[ \t]*(?<q>['""])(?<v>[^'""\r\n]*)\k<q>",
-        RegexOptions.Multiline | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled);
-    private static readonly Regex Prerelease = new(@"^[ \t]*Prerelease[ \t]*=[ \t]*(?<q>['""])(?<v>[^'""\r\n]*)\k<q>",
-        RegexOptions.Multiline | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled);
-    private static readonly Regex LabelAndCounter = new(@"^(?<label>[A-Za-z][A-Za-z-]*?)(?<n>[0-9]+)$", RegexOptions.CultureInvariant);
+    private static readonly Regex ModuleVersion = ModuleVersionRegex();
+    private static readonly Regex Prerelease = PrereleaseRegex();
+    private static readonly Regex LabelAndCounter = LabelAndCounterRegex();
+
+    [GeneratedRegex(@"^[ \t]*ModuleVersion[ \t]*=[ \t]*(?<q>['""])(?<v>[^'""\r\n]*)\k<q>", RegexOptions.Multiline | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ModuleVersionRegex();
+
+    [GeneratedRegex(@"^[ \t]*Prerelease[ \t]*=[ \t]*(?<q>['""])(?<v>[^'""\r\n]*)\k<q>", RegexOptions.Multiline | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex PrereleaseRegex();
+
+    [GeneratedRegex(@"^(?<label>[A-Za-z][A-Za-z-]*?)(?<n>[0-9]+)$", RegexOptions.CultureInvariant)]
+    private static partial Regex LabelAndCounterRegex();
 
     public PowerShellManifestVersionFile(string path, string root) : base(path, root) { }
 
@@ -26,7 +33,10 @@ public sealed class PowerShellManifestVersionFile : VersionFile
     public override VersionReading Read(TextFileContent content)
     {
         var text = content.Text;
-        var mv = ModuleVersion.Matches(text);
+        // Only the manifest's own keys count: ModuleVersion at the top level (not inside RequiredModules
+        // entries or comments), Prerelease inside PrivateData.PSData.
+        var depths = NestingDepths(text);
+        var mv = ModuleVersion.Matches(text).Where(m => depths[m.Groups["v"].Index] == 1).ToList();
         if (mv.Count == 0)
         {
             throw NotFound("a line ModuleVersion = 'X.Y.Z'");
@@ -35,7 +45,7 @@ public sealed class PowerShellManifestVersionFile : VersionFile
         {
             throw Ambiguous("one ModuleVersion line", mv.Count, mv.Select(m => TextLines.LineNumberAt(text, m.Index)));
         }
-        var pre = Prerelease.Matches(text);
+        var pre = Prerelease.Matches(text).Where(m => depths[m.Groups["v"].Index] == 3).ToList();
         if (pre.Count > 1)
         {
             throw Ambiguous("at most one Prerelease line", pre.Count, pre.Select(m => TextLines.LineNumberAt(text, m.Index)));
@@ -79,6 +89,59 @@ public sealed class PowerShellManifestVersionFile : VersionFile
         }
         var written = preGroup is { Length: > 0 } ? $"{core.Value}-{preGroup.Value}" : core.Value;
         return new VersionReading(semver, written, sites);
+    }
+
+    /// <summary>
+    /// For each character: how many hashtables (<c>@{</c> / <c>{</c>) enclose it, or -1 inside a comment.
+    /// Strings count as their enclosing depth (a version value is a string); braces inside strings and
+    /// comments are ignored.
+    /// </summary>
+    internal static int[] NestingDepths(string text)
+    {
+        var depths = new int[text.Length + 1];
+        var depth = 0;
+        var i = 0;
+        while (i < text.Length)
+        {
+            var c = text[i];
+            if (c == '<' && i + 1 < text.Length && text[i + 1] == '#')
+            {
+                var end = text.IndexOf("#>", i + 2, StringComparison.Ordinal);
+                end = end < 0 ? text.Length : end + 2;
+                Array.Fill(depths, -1, i, end - i);
+                i = end;
+                continue;
+            }
+            if (c == '#')
+            {
+                var end = i;
+                while (end < text.Length && text[end] != '\n' && text[end] != '\r') end++;
+                Array.Fill(depths, -1, i, end - i);
+                i = end;
+                continue;
+            }
+            if (c is '\'' or '"')
+            {
+                var end = i + 1;
+                while (end < text.Length)
+                {
+                    if (text[end] == c && end + 1 < text.Length && text[end + 1] == c) { end += 2; continue; }
+                    if (c == '"' && text[end] == '`') { end += 2; continue; }
+                    if (text[end] == c) break;
+                    end++;
+                }
+                end = Math.Min(end + 1, text.Length);
+                Array.Fill(depths, depth, i, end - i);
+                i = end;
+                continue;
+            }
+            if (c == '{') depth++;
+            depths[i] = depth;
+            if (c == '}') depth = Math.Max(0, depth - 1);
+            i++;
+        }
+        depths[text.Length] = depth;
+        return depths;
     }
 
     /// <summary>SemVer pre-release as the Gallery spells it: identifiers joined without dots ("rc.1" → "rc1").</summary>

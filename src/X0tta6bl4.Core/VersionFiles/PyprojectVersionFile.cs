@@ -10,12 +10,17 @@ namespace X0tta6bl4.Core.VersionFiles;
 /// Located by its table, then cross-checked with a real TOML parser so a look-alike line in a
 /// multi-line string can never be mistaken for the key.
 /// </summary>
-public sealed class PyprojectVersionFile : VersionFile
+public sealed partial class PyprojectVersionFile : VersionFile
 {
-    private static readonly Regex TableHeader = new(@"^[ \t]*\[(?<name>[^\[\]\r\n]+)\][ \t]*(?:#[^\r\n]*)?$",
-        RegexOptions.Multiline | RegexOptions.CultureInvariant | RegexOptions.Compiled);
-    private static readonly Regex VersionKey = new(@"^[ \t]*version[ \t]*=[ \t]*(?<q>""|')(?<v>[^""'\r\n]*)\k<q>",
-        RegexOptions.Multiline | RegexOptions.CultureInvariant | RegexOptions.Compiled);
+    private static readonly Regex TableHeader = TableHeaderRegex();
+    private static readonly Regex VersionKey = VersionKeyRegex();
+
+    // Every header ends a table, [[array.of.tables]] ones too; "(?=\r|$)" because .NET's "$" does not stop before a CR.
+    [GeneratedRegex(@"^[ \t]*(?<open>\[\[?)[ \t]*(?<name>[^\[\]\r\n]+)\]\]?[ \t]*(?:#[^\r\n]*)?(?=\r|$)", RegexOptions.Multiline | RegexOptions.CultureInvariant)]
+    private static partial Regex TableHeaderRegex();
+
+    [GeneratedRegex(@"^[ \t]*version[ \t]*=[ \t]*(?<q>""|')(?<v>[^""'\r\n]*)\k<q>", RegexOptions.Multiline | RegexOptions.CultureInvariant)]
+    private static partial Regex VersionKeyRegex();
 
     public PyprojectVersionFile(string path, string root, string table = "project") : base(path, root)
     {
@@ -68,7 +73,7 @@ public sealed class PyprojectVersionFile : VersionFile
         var headers = TableHeader.Matches(text);
         for (var i = 0; i < headers.Count; i++)
         {
-            if (NormalizeKey(headers[i].Groups["name"].Value) == table)
+            if (headers[i].Groups["open"].Length == 1 && NormalizeKey(headers[i].Groups["name"].Value) == table)
             {
                 var start = headers[i].Index + headers[i].Length;
                 var end = i + 1 < headers.Count ? headers[i + 1].Index : text.Length;

@@ -4,11 +4,13 @@ using X0tta6bl4.Core.Versioning;
 namespace X0tta6bl4.Core.VersionFiles;
 
 /// <summary>A module-level <c>__version__ = "…"</c> in a package's __init__.py, _version.py or version.py.</summary>
-public sealed class PythonModuleVersionFile : VersionFile
+public sealed partial class PythonModuleVersionFile : VersionFile
 {
-    private static readonly Regex Assignment = new(
-        @"^__version__[ \t]*(?::[ \t]*(?:str|typing\.Final|Final(?:\[str\])?)[ \t]*)?=[ \t]*(?<q>""|')(?<v>[^""'\r\n]+)\k<q>",
-        RegexOptions.Multiline | RegexOptions.CultureInvariant | RegexOptions.Compiled);
+    private static readonly Regex Assignment = AssignmentRegex();
+
+    [GeneratedRegex(@"^__version__[ \t]*(?::[ \t]*(?:str|typing\.Final|Final(?:\[str\])?)[ \t]*)?=[ \t]*(?<q>""|')(?<v>[^""'\r\n]+)\k<q>",
+        RegexOptions.Multiline | RegexOptions.CultureInvariant)]
+    private static partial Regex AssignmentRegex();
 
     public PythonModuleVersionFile(string path, string root) : base(path, root) { }
 

@@ -11,7 +11,7 @@ namespace X0tta6bl4.Core.VersionFiles;
 /// </summary>
 public static class VersionFileLocator
 {
-    private static readonly string[] PythonVersionModules = { "__init__.py", "_version.py", "version.py", "__version__.py" };
+    private static readonly string[] PythonVersionModules = { "__init__.py", "_version.py", "version.py", "__version__.py", "__about__.py" };
     private static readonly HashSet<string> SkippedDirectories = new(StringComparer.OrdinalIgnoreCase)
     {
         ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "env", ".tox", ".nox", ".mypy_cache", ".pytest_cache",
@@ -39,7 +39,14 @@ public static class VersionFileLocator
         }
         if (config.LegacyVersionHolder is { } holder && !files.Any(f => f is LegacyConfigVersionFile))
         {
-            files.Add(new LegacyConfigVersionFile(holder.Path, root, holder.Section, holder.Toml));
+            var holderFile = new LegacyConfigVersionFile(holder.Path, root, holder.Section, holder.Toml);
+            files.Add(holderFile);
+            // A search configured for the config file itself ('version = "{current_version}"' in pyproject.toml)
+            // would also hit 'current_version = …'; that line is the holder's, not the pattern's.
+            foreach (var pattern in files.OfType<PatternVersionFile>().Where(p => p.FullPath == holderFile.FullPath))
+            {
+                pattern.IgnoredSection = (holder.Section, holder.Toml);
+            }
         }
         if (files.Count == 0)
         {
@@ -67,14 +74,29 @@ public static class VersionFileLocator
                 var n when n.EndsWith(".psd1", StringComparison.Ordinal) => new PowerShellManifestVersionFile(full, root),
                 _ => null,
             };
-            if (kind is not null)
+            if (kind is not null && (!File.Exists(full) || HoldsItsKind(kind, full)))
             {
                 return kind;
             }
+            // The file does not have the shape its name suggests (setup.py with version="…" rather than
+            // __version__): the configured search applies, with its exact-count check.
         }
         var scheme = s.Scheme ?? (name.EndsWith(".py", StringComparison.OrdinalIgnoreCase) || name.Equals("pyproject.toml", StringComparison.OrdinalIgnoreCase)
             || name.EndsWith(".cfg", StringComparison.OrdinalIgnoreCase) ? VersionScheme.Pep440 : VersionScheme.SemVer);
         return new PatternVersionFile(full, root, s.Search ?? "{current_version}", s.Replace, scheme, s.Count, s.IsRegex);
+    }
+
+    private static bool HoldsItsKind(VersionFile kind, string full)
+    {
+        try
+        {
+            return kind.TryRead(TextFileContent.Read(full), out _);
+        }
+        catch (X0Exception)
+        {
+            // Unreadable: keep the kind so the real error surfaces when the file is read for the bump.
+            return true;
+        }
     }
 
     private static VersionFile PyprojectKind(string full, string root)
@@ -114,7 +136,8 @@ public static class VersionFileLocator
         if (File.Exists(props)) candidates.Add(new MsBuildVersionFile(props, root));
         foreach (var csproj in EnumerateShallow(root, "*.csproj", depth: 3)) candidates.Add(new MsBuildVersionFile(csproj, root));
 
-        foreach (var psd1 in EnumerateShallow(root, "*.psd1", depth: 2)) candidates.Add(new PowerShellManifestVersionFile(psd1, root));
+        // src/<Module>/<Module>.psd1 is the usual module layout: as deep as projects are searched.
+        foreach (var psd1 in EnumerateShallow(root, "*.psd1", depth: 3)) candidates.Add(new PowerShellManifestVersionFile(psd1, root));
 
         var packageJson = Path.Combine(root, "package.json");
         if (File.Exists(packageJson)) candidates.Add(new PackageJsonVersionFile(packageJson, root));

@@ -18,10 +18,12 @@ namespace X0tta6bl4.Core.Versioning;
 /// precedence of the release, which is the closest honest reading). Epochs, and a pre-release
 /// combined with .dev or .post, have no SemVer counterpart with the same ordering and are refused.
 /// </remarks>
-public static class Pep440
+public static partial class Pep440
 {
     // PEP 440 appendix B's permissive pattern, restricted to what can be mapped.
-    private static readonly Regex Pattern = new(
+    private static readonly Regex Pattern = PatternRegex();
+
+    [GeneratedRegex(
         @"^\s*v?
           (?:(?<epoch>[0-9]+)!)?
           (?<release>[0-9]+(?:\.[0-9]+)*)
@@ -30,7 +32,8 @@ public static class Pep440
           (?<dev>[-_.]?(?<dev_l>dev)[-_.]?(?<dev_n>[0-9]+)?)?
           (?:\+(?<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?
           \s*$",
-        RegexOptions.IgnorePatternWhitespace | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled);
+        RegexOptions.IgnorePatternWhitespace | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex PatternRegex();
 
     /// <summary>True when <paramref name="text"/> is a PEP 440 version we can map.</summary>
     public static bool TryToSemVer(string text, out SemVersion? version, out string? problem)

@@ -71,7 +71,11 @@ internal static class ErrorRecordFactory
     {
         var rid = string.Join(", ", DependencyLoadContext.RuntimeIdentifiers());
         var searched = ModuleInitializer.Context?.LastNativeSearch ?? Array.Empty<string>();
-        return $"The native library for runtime '{rid}' was not found; searched: {(searched.Count == 0 ? "(nothing)" : string.Join("; ", searched))}. Reinstall the module, or report the platform if it is not linux-x64/arm64, osx-x64/arm64 or win-x64.";
+        var failure = ModuleInitializer.Context?.LastNativeFailure;
+        var what = failure is null
+            ? $"The native library for runtime '{rid}' was not found"
+            : $"The native library for runtime '{rid}' was found but could not be loaded ({failure})";
+        return $"{what}; searched: {(searched.Count == 0 ? "(nothing)" : string.Join("; ", searched))}. Reinstall the module, or report the platform if it is not linux-x64/arm64, osx-x64/arm64 or win-x64.";
     }
 }
 

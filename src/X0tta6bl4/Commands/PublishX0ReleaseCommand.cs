@@ -68,17 +68,33 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
     [Parameter]
     public TimeSpan MaxWait { get; set; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>Release notes to use instead of the generated ones (Markdown).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Notes { get; set; }
+
+    /// <summary>Binds from Step-X0Version: a NoRelease result means there is nothing to publish.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    public string? Status { get; set; }
+
     protected override void ProcessRecord()
     {
         var root = string.IsNullOrEmpty(Path)
             ? SessionState.Path.CurrentFileSystemLocation.ProviderPath
             : GetUnresolvedProviderPathFromPSPath(Path);
+        if (string.Equals(Status, "NoRelease", StringComparison.OrdinalIgnoreCase))
+        {
+            // Step-X0Version -Auto found nothing releasable: nothing to publish, and not an error.
+            WriteVerbose($"Nothing to publish: Step-X0Version reported no release for {root}.");
+            return;
+        }
         var token = ResolveToken(root);
         var whatIf = IsWhatIf();
-        RunWorker(scope => RunAsync(scope, root, token, whatIf));
+        var host = PowerShellHostCommand();
+        RunWorker(scope => RunAsync(scope, root, token, whatIf, host));
     }
 
-    private async Task RunAsync(WorkerScope scope, string root, string? token, bool whatIf)
+    private async Task RunAsync(WorkerScope scope, string root, string? token, bool whatIf, string[]? host)
     {
         var request = new ReleaseRequest
         {
@@ -94,8 +110,10 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
             OutputDirectory = OutputDirectory is null ? null : GetUnresolvedProviderPathFromPSPath(OutputDirectory),
             Remote = Remote ?? "origin",
             MaxWait = MaxWait,
+            Notes = Notes,
         };
-        var operation = new PublishRelease(ReleaseCollaboratorsFactory.Create(scope.Context, request.MaxWait));
+        scope.Run.Path = root;
+        var operation = new PublishRelease(ReleaseCollaboratorsFactory.Create(scope.Context, request.MaxWait, host));
         var result = await operation.RunAsync(request, scope.Context, whatIf, (target, action) => scope.ShouldProcessAsync(target, action)).ConfigureAwait(false);
 
         var output = new X0Release
@@ -131,6 +149,8 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
             TestsSkipped = result.TestsSkipped,
         };
 
+        scope.Run.Version = output.Version;
+        scope.Run.Summary = $"{output.Tag}: " + string.Join(", ", output.Steps.Select(s => $"{s.Name} {s.Status}"));
         if (!whatIf)
         {
             var actions = GitHubActions.FromProcess();
@@ -192,7 +212,7 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
             WriteWarning($"github_token_secret = '{name}' is configured but Microsoft.PowerShell.SecretManagement is not installed.");
             return null;
         }
-        var secret = InvokeCommand.InvokeScript("param($n) Get-Secret -Name $n -ErrorAction Stop", true, PipelineResultTypes.Output, null, name);
+        var secret = InvokeCommand.InvokeScript("param($n) Get-Secret -Name $n -ErrorAction Stop", true, System.Management.Automation.Runspaces.PipelineResultTypes.Output, null, name);
         return secret.Count == 0 ? null : secret[0].BaseObject switch
         {
             SecureString s => FromSecure(s),

@@ -24,6 +24,7 @@ public sealed class StepX0VersionCommand : X0Cmdlet
     private const string PreReleaseSet = "PreRelease";
     private const string ReleaseSet = "Release";
     private const string VersionSet = "Version";
+    private const string AutoSet = "Auto";
 
     [Parameter(Mandatory = true, ParameterSetName = MajorSet)]
     public SwitchParameter Major { get; set; }
@@ -34,7 +35,16 @@ public sealed class StepX0VersionCommand : X0Cmdlet
     [Parameter(Mandatory = true, ParameterSetName = PatchSet)]
     public SwitchParameter Patch { get; set; }
 
+    /// <summary>Infers the bump from the Conventional Commits since the last release tag.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = AutoSet)]
+    public SwitchParameter Auto { get; set; }
+
+    /// <summary>With -Auto: refuse commits that are not Conventional Commits, naming each.</summary>
+    [Parameter(ParameterSetName = AutoSet)]
+    public SwitchParameter Strict { get; set; }
+
     /// <summary>Makes the result a pre-release; the label follows as the first positional argument (-PreRelease rc).</summary>
+    [Parameter(ParameterSetName = AutoSet)]
     [Parameter(ParameterSetName = MajorSet)]
     [Parameter(ParameterSetName = MinorSet)]
     [Parameter(ParameterSetName = PatchSet)]
@@ -42,6 +52,7 @@ public sealed class StepX0VersionCommand : X0Cmdlet
     public SwitchParameter PreRelease { get; set; }
 
     /// <summary>The pre-release label (rc, beta, alpha…); default: the current label, else rc (or prerelease_label from config).</summary>
+    [Parameter(Position = 0, ParameterSetName = AutoSet)]
     [Parameter(Position = 0, ParameterSetName = MajorSet)]
     [Parameter(Position = 0, ParameterSetName = MinorSet)]
     [Parameter(Position = 0, ParameterSetName = PatchSet)]
@@ -78,6 +89,10 @@ public sealed class StepX0VersionCommand : X0Cmdlet
     [Parameter]
     public SwitchParameter AllowDirty { get; set; }
 
+    /// <summary>Leave CHANGELOG.md out of the release commit even when the configuration (or the Python default) turns it on.</summary>
+    [Parameter]
+    public SwitchParameter NoChangelog { get; set; }
+
     /// <summary>Token for HTTPS pushes to GitHub (default: GITHUB_TOKEN / GH_TOKEN, else the git credential helper).</summary>
     [Parameter]
     public SecureString? Token { get; set; }
@@ -87,7 +102,7 @@ public sealed class StepX0VersionCommand : X0Cmdlet
         if (ParameterSetName == NoBumpSet)
         {
             WriteError(ErrorRecordFactory.Create(new X0Exception(ErrorIds.InvalidBump, X0ErrorCategory.InvalidArgument,
-                "one kind of bump", "none", "Pass -Major, -Minor, -Patch, -PreRelease [label], -Release or -Version <version>")));
+                "one kind of bump", "none", "Pass -Auto, -Major, -Minor, -Patch, -PreRelease [label], -Release or -Version <version>")));
             return;
         }
         if (Label is not null && !PreRelease)
@@ -103,6 +118,7 @@ public sealed class StepX0VersionCommand : X0Cmdlet
 
     private async Task RunAsync(WorkerScope scope, string root)
     {
+        scope.Run.Path = root;
         var request = new StepVersionRequest
         {
             Path = root,
@@ -113,13 +129,41 @@ public sealed class StepX0VersionCommand : X0Cmdlet
             Remote = Remote,
             AllowDirty = AllowDirty,
             Token = ReadToken(),
+            Auto = Auto,
+            Strict = Strict ? true : null,
+            NoChangelog = NoChangelog,
         };
         var operation = new StepVersion();
         var plan = await operation.PlanAsync(request, scope.Context).ConfigureAwait(false);
+        scope.Run.Version = plan.NextVersion;
+        scope.Run.Summary = plan.IsNoRelease ? $"no release: {plan.NoReleaseReason}" : $"{plan.PreviousVersion} → {plan.NextVersion} (planned)";
+        var actions = GitHubActions.FromProcess();
 
-        var action = plan.CommitMessage is null ? "Rewrite version files"
-            : plan.Tag is null ? "Rewrite version files and commit"
-            : $"Rewrite version files, commit and tag {plan.Tag}";
+        if (plan.IsNoRelease)
+        {
+            // Not an error and not a bump: an object that says so, and exit code 0.
+            scope.Information($"No release: {plan.NoReleaseReason}");
+            actions.SetOutput("released", "false");
+            actions.SetOutput("version", plan.PreviousVersion);
+            actions.AppendSummary($"### Step-X0Version\n\nNo release: {plan.NoReleaseReason}. The version stays `{plan.PreviousVersion}`.\n");
+            scope.WriteObject(new X0VersionChange
+            {
+                Path = plan.ProjectRoot,
+                PreviousVersion = plan.PreviousVersion,
+                Version = plan.PreviousVersion,
+                Branch = plan.Branch,
+                IsPrerelease = plan.IsPrerelease,
+                Status = X0VersionStatus.NoRelease,
+                Reason = plan.NoReleaseReason,
+                Level = plan.Level.ToString(),
+            });
+            return;
+        }
+
+        var files = plan.Changelog is null ? "version files" : $"version files and {plan.Changelog.RelativePath}";
+        var action = plan.CommitMessage is null ? $"Rewrite {files}"
+            : plan.Tag is null ? $"Rewrite {files} and commit"
+            : $"Rewrite {files}, commit and tag {plan.Tag}";
         if (!await scope.ShouldProcessAsync(plan.Describe(), $"{action} ({plan.PreviousVersion} → {plan.NextVersion})?", "Step-X0Version").ConfigureAwait(false))
         {
             return;
@@ -140,8 +184,14 @@ public sealed class StepX0VersionCommand : X0Cmdlet
             Files = plan.Lines.Select(l => new X0VersionFileChange { Path = l.Path, Line = l.Line, Before = l.Before, After = l.After }).ToArray(),
             Pushed = result.Pushed,
             Remote = result.Pushed ? plan.Remote : null,
+            Status = X0VersionStatus.Bumped,
+            Reason = plan.Reason,
+            Level = plan.Notes is null ? null : plan.Level.ToString(),
+            Changelog = plan.Changelog?.RelativePath,
         };
-        var actions = GitHubActions.FromProcess();
+        scope.Run.Summary = $"{output.PreviousVersion} → {output.Version}" + (output.Tag is null ? "" : $", tag {output.Tag}")
+                            + (output.Pushed ? $", pushed to {output.Remote}" : "") + $", {output.Files.Length} file(s)";
+        actions.SetOutput("released", "true");
         actions.SetOutput("version", output.Version);
         actions.SetOutput("previous-version", output.PreviousVersion);
         if (output.Tag is not null) actions.SetOutput("tag", output.Tag);
@@ -161,6 +211,7 @@ public sealed class StepX0VersionCommand : X0Cmdlet
             PreReleaseSet => new BumpRequest { PreReleaseLabel = label },
             ReleaseSet => new BumpRequest { Release = true },
             VersionSet => new BumpRequest { Explicit = Version },
+            AutoSet => new BumpRequest { PreReleaseLabel = label },
             _ => throw new InvalidOperationException($"Unhandled parameter set {ParameterSetName}"),
         };
     }

@@ -13,14 +13,24 @@ namespace X0tta6bl4.Hosting;
 internal sealed class DependencyLoadContext : AssemblyLoadContext
 {
     private readonly string _directory;
+    private readonly string? _readyToRunDirectory;
     private readonly List<string> _searched = new();
+    private string? _failure;
 
     public DependencyLoadContext(string directory) : base("x0tta6bl4", isCollectible: false)
     {
         _directory = directory;
+        _readyToRunDirectory = FindReadyToRunDirectory(directory);
     }
 
     public string Directory => _directory;
+
+    /// <summary>
+    /// <c>dependencies/r2r/net&lt;major&gt;.0/&lt;rid&gt;/</c> when the build shipped ReadyToRun images for
+    /// this runtime and platform, else null. The images hold the same IL as the portable copies next
+    /// to them plus precompiled code, which spares a new pwsh most of the JIT work of the first call.
+    /// </summary>
+    public string? ReadyToRunDirectory => _readyToRunDirectory;
 
     /// <summary>Paths tried for the last native library that could not be found (for the error message).</summary>
     public IReadOnlyList<string> LastNativeSearch
@@ -31,11 +41,46 @@ internal sealed class DependencyLoadContext : AssemblyLoadContext
         }
     }
 
+    /// <summary>A native library that was found but failed to load: its path and the loader's reason (null if none).</summary>
+    public string? LastNativeFailure
+    {
+        get
+        {
+            lock (_searched) return _failure;
+        }
+    }
+
     protected override Assembly? Load(AssemblyName assemblyName)
     {
-        var path = Path.Combine(_directory, assemblyName.Name + ".dll");
+        var file = assemblyName.Name + ".dll";
+        var path = Path.Combine(_directory, file);
         // Framework assemblies (System.*) are not in dependencies/ and resolve from the default context.
-        return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        // A precompiled image is used only in place of a portable copy that exists: the set of
+        // assemblies never depends on whether ReadyToRun images were shipped.
+        if (_readyToRunDirectory is not null)
+        {
+            var precompiled = Path.Combine(_readyToRunDirectory, file);
+            if (File.Exists(precompiled))
+            {
+                return LoadFromAssemblyPath(precompiled);
+            }
+        }
+        return LoadFromAssemblyPath(path);
+    }
+
+    private static string? FindReadyToRunDirectory(string directory)
+    {
+        // ReadyToRun code is valid only on the runtime major version it was compiled for.
+        var framework = Path.Combine(directory, "r2r", $"net{Environment.Version.Major}.0");
+        if (!System.IO.Directory.Exists(framework))
+        {
+            return null;
+        }
+        return RuntimeIdentifiers().Select(rid => Path.Combine(framework, rid)).FirstOrDefault(System.IO.Directory.Exists);
     }
 
     protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
@@ -50,7 +95,24 @@ internal sealed class DependencyLoadContext : AssemblyLoadContext
                 tried.Add(candidate);
                 if (File.Exists(candidate))
                 {
-                    return LoadUnmanagedDllFromPath(candidate);
+                    try
+                    {
+                        return LoadUnmanagedDllFromPath(candidate);
+                    }
+                    catch (Exception ex) when (ex is DllNotFoundException or BadImageFormatException or IOException)
+                    {
+                        // Present but unloadable (corrupt, wrong architecture, missing system dependency):
+                        // keep the loader's reason, which "not found" would hide.
+                        lock (_searched)
+                        {
+                            _searched.Clear();
+                            _searched.AddRange(tried);
+                            // The runtime's text ends with the loader's own line ("…: invalid ELF header").
+                            var reason = ex.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? ex.Message;
+                            _failure = reason.Contains(candidate, StringComparison.Ordinal) ? reason : $"{candidate}: {reason}";
+                        }
+                        return IntPtr.Zero;
+                    }
                 }
             }
         }
@@ -58,6 +120,7 @@ internal sealed class DependencyLoadContext : AssemblyLoadContext
         {
             _searched.Clear();
             _searched.AddRange(tried);
+            _failure = null;
         }
         // Let the runtime try its default probing (a system libgit2, say) before failing.
         return IntPtr.Zero;

@@ -1,5 +1,14 @@
 namespace X0tta6bl4.Models;
 
+/// <summary>What Step-X0Version did.</summary>
+public enum X0VersionStatus
+{
+    /// <summary>The version was raised (files written; committed and tagged unless told otherwise).</summary>
+    Bumped,
+    /// <summary>-Auto found nothing releasable: nothing was written; Reason says why. Version is the unchanged current version.</summary>
+    NoRelease,
+}
+
 /// <summary>
 /// The result of Step-X0Version. <see cref="Version"/>, <see cref="Tag"/> and <see cref="Path"/> bind by
 /// property name to the next cmdlet (Publish-X0Release, Build-X0Image).
@@ -21,8 +30,16 @@ public sealed class X0VersionChange
     public bool Pushed { get; init; }
     /// <summary>The remote pushed to, when <see cref="Pushed"/>.</summary>
     public string? Remote { get; init; }
+    /// <summary>Bumped, or NoRelease when -Auto found nothing releasable (then nothing was written and Tag is null).</summary>
+    public X0VersionStatus Status { get; init; } = X0VersionStatus.Bumped;
+    /// <summary>Why this version (-Auto), or why no release.</summary>
+    public string? Reason { get; init; }
+    /// <summary>The level the commits since the last release call for: None, Patch, Minor or Major (after the 0.x rule).</summary>
+    public string? Level { get; init; }
+    /// <summary>The changelog updated in the release commit (relative path), or null.</summary>
+    public string? Changelog { get; init; }
 
-    public override string ToString() => $"{PreviousVersion} → {Version}";
+    public override string ToString() => Status == X0VersionStatus.NoRelease ? $"{Version} (no release: {Reason})" : $"{PreviousVersion} → {Version}";
 }
 
 /// <summary>One changed line of one version file.</summary>

@@ -124,7 +124,7 @@ internal sealed class InMemoryGitHub : IGitHubReleaseGateway
         new(r.Id, r.Tag, r.Draft, r.Prerelease, $"https://github.com/o/r/releases/{(r.Draft ? "untagged-" + r.Id : "tag/" + r.Tag)}", r.Body, r.Assets.ToList());
 
     private static X0Exception Unavailable(string what) =>
-        new(ErrorIds.GitHubUnavailable, X0ErrorCategory.ConnectionError, "an answer from GitHub", what, "retry");
+        new(ErrorIds.GitHubServerError, X0ErrorCategory.ConnectionError, "an answer from GitHub", what, "retry");
 
     private static string Hash(byte[] b) => Convert.ToHexString(SHA256.HashData(b)).ToLowerInvariant();
 }

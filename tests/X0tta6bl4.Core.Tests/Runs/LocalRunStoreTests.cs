@@ -1,0 +1,178 @@
+using X0tta6bl4.Core.Diagnostics;
+using X0tta6bl4.Core.Runs;
+using X0tta6bl4.Core.Tests.Infrastructure;
+
+namespace X0tta6bl4.Core.Tests.Runs;
+
+public sealed class LocalRunStoreTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "x0-tests", "store-" + Guid.NewGuid().ToString("N")[..8]);
+    private string DbPath => Path.Combine(_dir, StateDirectory.FileName);
+
+    private static LocalRunEntry Entry(string kind = "Version", string conclusion = "success", DateTimeOffset? started = null, string? path = "/work/a", string? summary = "1.0.0 → 1.1.0") => new()
+    {
+        Kind = kind,
+        Command = "Step-X0" + kind,
+        Path = path,
+        Repository = "octo/a",
+        Remote = "https://github.com/octo/a.git",
+        Branch = "main",
+        Commit = "0123456789abcdef0123456789abcdef01234567",
+        Version = "1.1.0",
+        Event = "local",
+        Actor = "dev",
+        Host = "box",
+        StartedAt = started ?? DateTimeOffset.UtcNow,
+        Duration = TimeSpan.FromMilliseconds(1234),
+        Conclusion = conclusion,
+        Summary = summary,
+    };
+
+    [Fact]
+    public void Records_and_reads_back_runs_newest_first_with_filters()
+    {
+        using var store = LocalRunStore.Open(DbPath);
+        var t0 = DateTimeOffset.UtcNow.AddHours(-3);
+        store.Record(Entry(started: t0));
+        store.Record(Entry("Test", "failure", t0.AddHours(1), "/work/b"));
+        var id = store.Record(Entry("Image", "success", t0.AddHours(2)));
+
+        var all = store.Query(new LocalRunQuery());
+        Assert.Equal(new[] { "Image", "Test", "Version" }, all.Select(r => r.Kind));
+        var newest = all[0];
+        Assert.Equal(id, newest.Id);
+        Assert.Equal(RunSource.Local, newest.Source);
+        Assert.Equal("Step-X0Image", newest.Workflow);
+        Assert.Equal("octo/a", newest.Repository);
+        Assert.Equal(TimeSpan.FromMilliseconds(1234), newest.Duration);
+        Assert.Equal("completed", newest.Status);
+
+        Assert.Equal("Test", Assert.Single(store.Query(new LocalRunQuery { Status = "failure" })).Kind);
+        Assert.Equal(3, store.Query(new LocalRunQuery { Status = "completed" }).Count);
+        Assert.Equal("Version", Assert.Single(store.Query(new LocalRunQuery { Workflow = "Vers*" })).Kind);
+        Assert.Equal("Test", Assert.Single(store.Query(new LocalRunQuery { Repository = "/work/b" })).Kind);
+        Assert.Equal(2, store.Query(new LocalRunQuery { Since = t0.AddMinutes(30) }).Count);
+        Assert.Single(store.Query(new LocalRunQuery { Until = t0.AddMinutes(30) }));
+        Assert.Equal(3, store.Query(new LocalRunQuery { Commit = "0123456" }).Count);
+        Assert.Equal("Test", Assert.Single(store.Query(new LocalRunQuery { Skip = 1, First = 1 })).Kind);
+    }
+
+    [Fact]
+    public void Secrets_and_remote_credentials_never_reach_the_store()
+    {
+        var secret = SecretRedactor.Register("ghp_storetest_" + Guid.NewGuid().ToString("N"));
+        using (var store = LocalRunStore.Open(DbPath))
+        {
+            store.Record(Entry(summary: $"push failed for {secret}") with { Remote = $"https://x:{secret}@github.com/octo/a.git", Repository = $"https://x:{secret}@github.com/octo/a.git" });
+            var run = Assert.Single(store.Query(new LocalRunQuery()));
+            Assert.Equal("https://github.com/octo/a.git", run.Remote);
+            Assert.DoesNotContain(secret, run.Summary, StringComparison.Ordinal);
+        }
+        foreach (var file in Directory.GetFiles(_dir))
+        {
+            Assert.DoesNotContain(secret, File.ReadAllText(file, System.Text.Encoding.Latin1), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_on_separate_connections_lose_nothing()
+    {
+        LocalRunStore.Open(DbPath).Dispose();
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                using var store = LocalRunStore.Open(DbPath);
+                store.Record(Entry(path: "/writer/" + w));
+            }
+        })));
+        using var check = LocalRunStore.Open(DbPath);
+        Assert.Equal(400, check.Count());
+        Assert.All(Enumerable.Range(0, 4), w => Assert.Equal(100, check.Query(new LocalRunQuery { Repository = "/writer/" + w, First = 1000 }).Count));
+    }
+
+    [Fact]
+    public void A_corrupt_file_is_moved_aside_and_a_new_store_started()
+    {
+        Directory.CreateDirectory(_dir);
+        File.WriteAllBytes(DbPath, Enumerable.Range(0, 4096).Select(i => (byte)(i * 7)).ToArray());
+        var log = new CapturingLog();
+        using var store = LocalRunStore.TryOpen(DbPath, log);
+        Assert.NotNull(store);
+        store!.Record(Entry());
+        Assert.Contains(log.Warnings, w => w.Contains("damaged", StringComparison.Ordinal));
+        Assert.Single(Directory.GetFiles(_dir, StateDirectory.FileName + ".corrupt-*"));
+    }
+
+    [Fact]
+    public void An_unusable_path_gives_one_warning_and_no_store()
+    {
+        Directory.CreateDirectory(DbPath);   // a folder where the file should be
+        var log = new CapturingLog();
+        Assert.Null(LocalRunStore.TryOpen(DbPath, log));
+        Assert.Contains("X0_STATE_DIR", Assert.Single(log.Warnings), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Prune_keeps_the_newest_and_drops_the_old()
+    {
+        using var store = LocalRunStore.Open(DbPath);
+        store.Record(Entry(started: DateTimeOffset.UtcNow.AddDays(-200)));
+        for (var i = 0; i < 10; i++) store.Record(Entry(started: DateTimeOffset.UtcNow.AddMinutes(-i)));
+        Assert.Equal(1, store.Prune(TimeSpan.FromDays(90), null));
+        Assert.Equal(6, store.Prune(null, 4));
+        Assert.Equal(4, store.Count());
+    }
+
+    [Fact]
+    public void The_http_cache_round_trips_and_replaces()
+    {
+        using var store = LocalRunStore.Open(DbPath);
+        Assert.False(store.TryGet("GET http://x/1", out _, out _));
+        store.Put("GET http://x/1", "W/\"a\"", new byte[] { 1, 2, 3 });
+        store.Put("GET http://x/1", "W/\"b\"", new byte[] { 4 });
+        Assert.True(store.TryGet("GET http://x/1", out var etag, out var body));
+        Assert.Equal("W/\"b\"", etag);
+        Assert.Equal(new byte[] { 4 }, body);
+    }
+
+    [Fact]
+    public void The_state_directory_follows_X0_STATE_DIR_then_the_platform_convention()
+    {
+        Assert.Equal(Path.GetFullPath("/tmp/x0-state"), StateDirectory.Resolve(new Dictionary<string, string?> { ["X0_STATE_DIR"] = "/tmp/x0-state", ["XDG_STATE_HOME"] = "/xdg" }));
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.Equal("/xdg/x0tta6bl4", StateDirectory.Resolve(new Dictionary<string, string?> { ["XDG_STATE_HOME"] = "/xdg", ["HOME"] = "/home/u" }));
+            Assert.Equal("/home/u/.local/state/x0tta6bl4", StateDirectory.Resolve(new Dictionary<string, string?> { ["HOME"] = "/home/u" }));
+        }
+    }
+
+    [Fact]
+    public void The_recorder_fills_in_git_details_and_strips_credentials()
+    {
+        using var repo = new GitRepoFixture("recorder");
+        repo.Write("a.txt", "a").Commit("feat: a");
+        repo.Git("remote", "add", "origin", "https://x-access-token:ghp_recorder@github.com/octo/recorded.git");
+        var env = new Dictionary<string, string?> { ["X0_STATE_DIR"] = _dir };
+        var id = LocalRunRecorder.Record(Entry(path: repo.Root) with { Repository = null, Remote = null, Branch = null, Commit = null }, env, new CapturingLog());
+        Assert.NotNull(id);
+        using var store = LocalRunStore.Open(DbPath);
+        var run = Assert.Single(store.Query(new LocalRunQuery()));
+        Assert.Equal("octo/recorded", run.Repository);
+        Assert.Equal("https://github.com/octo/recorded.git", run.Remote);
+        Assert.Equal("main", run.Branch);
+        Assert.Equal(repo.Head, run.Commit);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
