@@ -19,7 +19,8 @@ public sealed record PublishReleaseResult(
     IReadOnlyList<StepResult> Steps,
     IReadOnlyList<ReleaseAsset> Assets,
     GateSummary? Gates,
-    bool TestsSkipped)
+    bool TestsSkipped,
+    IReadOnlyList<ReleaseImage>? Images = null)
 {
     public bool Succeeded => Steps.All(s => s.Status != StepStatus.Failed);
     public StepResult? FirstFailure => Steps.FirstOrDefault(s => s.Status == StepStatus.Failed);
@@ -32,7 +33,7 @@ public sealed class ReleaseCollaborators
     public required IQualityGates Gates { get; init; }
     /// <summary>Builds a GitHub gateway for an API base and token.</summary>
     public required Func<Uri, string, IGitHubReleaseGateway> GitHub { get; init; }
-    /// <summary>Further steps (packages, images) appended after the GitHub release.</summary>
+    /// <summary>Further steps (packages) that run before the GitHub release step.</summary>
     public IReadOnlyList<ReleaseStep> ExtraSteps { get; init; } = Array.Empty<ReleaseStep>();
 }
 
@@ -99,9 +100,12 @@ public sealed class PublishRelease
             new GatesStep(_collaborators.Gates),
             new NotesStep(),
             new AssetsStep(),
-            new GitHubReleaseStep(github, skipReason),
+            new ImagesStep(),
         };
+        // Every other target (packages, …) goes out before the GitHub release is published, so a
+        // published release always means everything it announces exists.
         steps.AddRange(_collaborators.ExtraSteps);
+        steps.Add(new GitHubReleaseStep(github, skipReason));
 
         var results = await ReleaseRunner.RunAsync(steps, state, context, whatIf, confirm).ConfigureAwait(false);
 
@@ -132,7 +136,7 @@ public sealed class PublishRelease
 
         return new PublishReleaseResult(state.VersionText, state.Tag, state.Commit, state.GitHubRepository, state.ReleaseUrl,
             Draft: state.GitHubRepository is not null && !state.Published, state.IsPrerelease, state.Notes?.Markdown,
-            state.OutputDirectory, results, state.Assets.ToList(), state.Gates, request.SkipTests);
+            state.OutputDirectory, results, state.Assets.ToList(), state.Gates, request.SkipTests, state.Images.ToList());
     }
 
     private static GitHubRemote ParseOwnerName(string repository)

@@ -21,6 +21,12 @@ public sealed record ReleaseRequest
     public string? OutputDirectory { get; init; }
     public string Remote { get; init; } = "origin";
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromMinutes(3);
+    /// <summary>Build and push container images as part of the release.</summary>
+    public bool Images { get; init; }
+    /// <summary>Dockerfile targets to release (default: images.release_targets, else the last stage).</summary>
+    public IReadOnlyList<string> ImageTargets { get; init; } = Array.Empty<string>();
+    /// <summary>Image repository (default: ghcr.io/owner/repo from the remote).</summary>
+    public string? ImageRepository { get; init; }
     /// <summary>Notes given by the user instead of the generated ones.</summary>
     public string? Notes { get; init; }
 }
@@ -31,6 +37,9 @@ public sealed record ReleaseAsset(string Name, string Path, long Size, string Sh
     /// <summary>Set once the asset is on the GitHub release.</summary>
     public string? Url { get; init; }
 }
+
+/// <summary>An image the release pushed.</summary>
+public sealed record ReleaseImage(string Repository, IReadOnlyList<string> Tags, string? Digest, string? Target);
 
 /// <summary>Release notes as the notes engine produced them.</summary>
 public sealed record ReleaseNotes(string Markdown, string? PreviousTag, int EntryCount);
@@ -65,6 +74,7 @@ public sealed class ReleaseState
     public ReleaseNotes? Notes { get; set; }
     public GateSummary? Gates { get; set; }
     public List<ReleaseAsset> Assets { get; } = new();
+    public List<ReleaseImage> Images { get; } = new();
     /// <summary>The folder holding the local copy of the release (notes, assets, SHA256SUMS).</summary>
     public string OutputDirectory { get; set; } = string.Empty;
     public string? ReleaseUrl { get; set; }

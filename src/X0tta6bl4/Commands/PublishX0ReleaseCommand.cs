@@ -68,6 +68,20 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
     [Parameter]
     public TimeSpan MaxWait { get; set; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>Also build, push and verify container images (or set release = true under [tool.x0tta6bl4.images]).</summary>
+    [Parameter]
+    public SwitchParameter Image { get; set; }
+
+    /// <summary>Dockerfile targets to release, e.g. prod (default: images.release_targets, else the last stage).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? ImageTarget { get; set; }
+
+    /// <summary>Image repository such as ghcr.io/owner/name (default: images.repository, else from the remote).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ImageRepository { get; set; }
+
     /// <summary>Release notes to use instead of the generated ones (Markdown).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -111,6 +125,9 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
             Remote = Remote ?? "origin",
             MaxWait = MaxWait,
             Notes = Notes,
+            Images = Image,
+            ImageTargets = ImageTarget ?? Array.Empty<string>(),
+            ImageRepository = ImageRepository,
         };
         scope.Run.Path = root;
         var operation = new PublishRelease(ReleaseCollaboratorsFactory.Create(scope.Context, request.MaxWait, host));
@@ -147,6 +164,13 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
                 Summary = result.Gates.Summary,
             },
             TestsSkipped = result.TestsSkipped,
+            Images = (result.Images ?? Array.Empty<ReleaseImage>()).Select(i => new X0ReleaseImage
+            {
+                Repository = i.Repository,
+                Tags = i.Tags.ToArray(),
+                Digest = i.Digest,
+                Target = i.Target,
+            }).ToArray(),
         };
 
         scope.Run.Version = output.Version;
@@ -157,6 +181,7 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
             if (output.Url is not null) actions.SetOutput("release-url", output.Url);
             if (output.Version.Length > 0) actions.SetOutput("version", output.Version);
             if (output.Tag.Length > 0) actions.SetOutput("tag", output.Tag);
+            if (output.Images.FirstOrDefault()?.Digest is { } imageDigest) actions.SetOutput("image-digest", imageDigest);
             actions.AppendSummary(Summary(output));
         }
         scope.WriteObject(output);

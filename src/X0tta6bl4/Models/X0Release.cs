@@ -20,6 +20,8 @@ public sealed class X0Release
     /// <summary>Gate counts for the tagged commit, or null when -SkipTests.</summary>
     public X0ReleaseGates? TestRun { get; init; }
     public bool TestsSkipped { get; init; }
+    /// <summary>Images this run pushed (empty when they were already published or not requested).</summary>
+    public X0ReleaseImage[] Images { get; init; } = Array.Empty<X0ReleaseImage>();
 
     public override string ToString() => $"{Tag} ({(Succeeded ? "ok" : "failed")})";
 }
@@ -61,4 +63,15 @@ public sealed class X0ReleaseGates
     public string Summary { get; init; } = string.Empty;
 
     public override string ToString() => Summary;
+}
+
+/// <summary>An image the release built and pushed.</summary>
+public sealed class X0ReleaseImage
+{
+    public string Repository { get; init; } = string.Empty;
+    public string[] Tags { get; init; } = Array.Empty<string>();
+    public string? Digest { get; init; }
+    public string? Target { get; init; }
+
+    public override string ToString() => $"{Repository}@{Digest}";
 }
