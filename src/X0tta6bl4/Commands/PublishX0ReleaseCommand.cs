@@ -210,7 +210,7 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
     private string? ResolveToken(string root)
     {
         string? raw = null;
-        if (Token is not null) raw = FromSecure(Token);
+        if (Token is not null) raw = ReadSecret(Token);
         else if (Credential is not null) raw = Credential.GetNetworkCredential().Password;
         raw ??= Environment.GetEnvironmentVariable("GITHUB_TOKEN");
         raw ??= Environment.GetEnvironmentVariable("GH_TOKEN");
@@ -240,22 +240,9 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
         var secret = InvokeCommand.InvokeScript("param($n) Get-Secret -Name $n -ErrorAction Stop", true, System.Management.Automation.Runspaces.PipelineResultTypes.Output, null, name);
         return secret.Count == 0 ? null : secret[0].BaseObject switch
         {
-            SecureString s => FromSecure(s),
+            SecureString s => ReadSecret(s),
             string s => s,
             _ => null,
         };
-    }
-
-    private static string FromSecure(SecureString secure)
-    {
-        var ptr = Marshal.SecureStringToGlobalAllocUnicode(secure);
-        try
-        {
-            return Marshal.PtrToStringUni(ptr) ?? string.Empty;
-        }
-        finally
-        {
-            Marshal.ZeroFreeGlobalAllocUnicode(ptr);
-        }
     }
 }
