@@ -103,7 +103,15 @@ public sealed class PublishRelease
         };
         steps.AddRange(_collaborators.ExtraSteps);
 
-        var results = await ReleaseRunner.RunAsync(steps, state, context, whatIf, confirm).ConfigureAwait(false);
+        IReadOnlyList<StepResult> results;
+        try
+        {
+            results = await ReleaseRunner.RunAsync(steps, state, context, whatIf, confirm).ConfigureAwait(false);
+        }
+        finally
+        {
+            (github as IDisposable)?.Dispose();
+        }
 
         if (!whatIf && state.Tag.Length > 0 && state.OutputDirectory.Length > 0)
         {

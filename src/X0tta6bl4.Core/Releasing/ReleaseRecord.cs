@@ -47,7 +47,7 @@ public sealed class ReleaseRecord
     {
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, FileName);
-        var temp = path + ".tmp";
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
         File.WriteAllText(temp, JsonSerializer.Serialize(this, Options));
         File.Move(temp, path, overwrite: true);
     }
