@@ -123,6 +123,10 @@ public sealed class PublishRelease
             {
                 record.GatesPassedAt = state.Commit;
                 record.GatesSummary = state.Gates.Summary;
+                record.GatesPassed = state.Gates.Passed;
+                record.GatesFailed = state.Gates.Failed;
+                record.GatesSkipped = state.Gates.Skipped;
+                record.GatesLineCoverage = state.Gates.LineCoverage;
             }
             record.Completed = results.All(r => r.Status is StepStatus.Done or StepStatus.AlreadyDone or StepStatus.Skipped)
                                && results.All(r => !r.Detail.StartsWith("declined", StringComparison.Ordinal));

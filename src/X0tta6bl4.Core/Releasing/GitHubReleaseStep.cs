@@ -166,6 +166,21 @@ public sealed class GitHubReleaseStep : ReleaseStep
     private async Task<(GitHubReleaseInfo Release, bool Owned, bool Waited)> AcquireAsync(IGitHubReleaseGateway github, string repo,
         ReleaseState state, X0Context context)
     {
+        var waited = false;
+        try
+        {
+            var (release, owned) = await AcquireLoopAsync(github, repo, state, context, () => waited = true).ConfigureAwait(false);
+            return (release, owned, waited);
+        }
+        finally
+        {
+            if (waited) context.Progress.Report(new X0Progress("Waiting for another run", "done", 100, 9, 0, Completed: true));
+        }
+    }
+
+    private async Task<(GitHubReleaseInfo Release, bool Owned)> AcquireLoopAsync(IGitHubReleaseGateway github, string repo,
+        ReleaseState state, X0Context context, Action onWait)
+    {
         var ct = context.Cancellation;
         var waited = false;
         var deadline = Clock() + state.Request.MaxWait;
@@ -185,19 +200,19 @@ public sealed class GitHubReleaseStep : ReleaseStep
                 if (created is null) continue; // the create may have happened: read again
                 // Two runs at once may both have created a draft: the oldest wins, the others delete their own.
                 var winner = Winner(await github.FindReleasesAsync(repo, state.Tag, ct).ConfigureAwait(false)) ?? created;
-                if (winner.Id == created.Id) return (created, true, waited);
+                if (winner.Id == created.Id) return (created, true);
                 context.Log.Warning($"Another run created release {state.Tag} at the same time; removing this run's duplicate draft");
                 await github.DeleteReleaseAsync(repo, created.Id, ct).ConfigureAwait(false);
                 continue;
             }
             if (!existing.Draft)
             {
-                return (existing, false, waited);
+                return (existing, false);
             }
             var lease = Lease.Parse(existing.Body);
             if (lease is not null && lease.Run == _runId)
             {
-                return (existing, true, waited);
+                return (existing, true);
             }
             if (lease is not null && lease.Until > Clock())
             {
@@ -214,16 +229,12 @@ public sealed class GitHubReleaseStep : ReleaseStep
                     context.Log.Warning($"Another run ({lease.Run}) is publishing {state.Tag} (lease until {lease.Until:HH:mm:ss} UTC); waiting for it to finish.");
                 }
                 waited = true;
+                onWait();
                 context.Progress.Report(new X0Progress("Waiting for another run", $"{state.Tag} is being published by run {lease.Run}", -1, 9, 0));
                 await Task.Delay(PollInterval, ct).ConfigureAwait(false);
                 attempt = 0;
                 continue;
             }
-            if (waited)
-            {
-                context.Progress.Report(new X0Progress("Waiting for another run", "done", 100, 9, 0, Completed: true));
-            }
-
             // A draft without a live lease: left by an interrupted run. Take it over and make sure the lease is ours.
             if (lease is not null) context.Log.Warning($"Run {lease.Run}'s lease on {existing.HtmlUrl} expired at {lease.Until:HH:mm:ss} UTC; taking the draft over");
             try

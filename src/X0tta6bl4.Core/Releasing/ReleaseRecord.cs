@@ -17,6 +17,10 @@ public sealed class ReleaseRecord
     /// <summary>Commit whose gates passed, with the counts.</summary>
     public string? GatesPassedAt { get; set; }
     public string? GatesSummary { get; set; }
+    public int? GatesPassed { get; set; }
+    public int? GatesFailed { get; set; }
+    public int? GatesSkipped { get; set; }
+    public double? GatesLineCoverage { get; set; }
     public string? ReleaseUrl { get; set; }
 
     private static readonly JsonSerializerOptions Options = new()

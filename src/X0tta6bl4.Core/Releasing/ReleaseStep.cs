@@ -110,12 +110,14 @@ public static class ReleaseRunner
                     var applied = await step.ApplyWithStatusAsync(state, plan, context).ConfigureAwait(false);
                     result = new StepResult(step.Name, whatIf ? StepStatus.Planned : applied.Status, applied.Detail, watch.Elapsed);
                 }
+                // Details end up on the output object and in summaries: an answer that echoed a token must not carry it there.
+                result = result with { Detail = SecretRedactor.Redact(result.Detail) };
                 context.Log.Verbose($"{step.Name}: {result.Status} — {result.Detail}");
                 results.Add(result);
             }
             catch (X0Exception ex)
             {
-                results.Add(new StepResult(step.Name, StepStatus.Failed, ex.Message, watch.Elapsed, ex));
+                results.Add(new StepResult(step.Name, StepStatus.Failed, SecretRedactor.Redact(ex.Message), watch.Elapsed, ex));
                 stoppedBy = step.Name;
             }
         }
