@@ -88,6 +88,8 @@ public static class GitHubControl
                 Method = Str(body, "method"),
                 PathPattern = new Regex(Str(body, "path") ?? ".*", RegexOptions.CultureInvariant),
                 Status = Int(body, "status") ?? 500,
+                DelayMs = Int(body, "delayMs") ?? 0,
+                PassThrough = Int(body, "status") is null && Int(body, "delayMs") is > 0,
                 Headers = headers,
                 Body = text,
                 Times = Int(body, "times") ?? 1,

@@ -66,6 +66,11 @@ public static class GitHubEndpoints
             state.RateLimit.Roll(now);
             fault = MatchFault(state, method, path + ctx.Request.QueryString);
         }
+        if (fault is { DelayMs: > 0 })
+        {
+            await Task.Delay(fault.DelayMs, ctx.RequestAborted);
+            if (fault.PassThrough) fault = null;
+        }
         if (fault is { CutAfterBytes: not null } or { Apply: true })
         {
             // Faults that let the request reach its route first (a cut upload, a create that happened).

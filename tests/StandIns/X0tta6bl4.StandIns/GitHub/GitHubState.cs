@@ -212,6 +212,10 @@ public sealed class Fault
     public int? CutAfterBytes { get; init; }
     /// <summary>Let the request take effect first, then answer the fault instead of the real answer (a 502 after the create happened).</summary>
     public bool Apply { get; init; }
+    /// <summary>Hold the request this long first (a slow network or a large upload).</summary>
+    public int DelayMs { get; init; }
+    /// <summary>Only delay: the request then goes on as usual (a fault given delayMs and no status).</summary>
+    public bool PassThrough { get; init; }
 }
 
 /// <summary>Counters the tests assert on.</summary>
