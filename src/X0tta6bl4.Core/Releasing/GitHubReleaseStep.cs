@@ -18,7 +18,7 @@ namespace X0tta6bl4.Core.Releasing;
 /// over. When both runs create a draft at the same moment the older draft wins and the other run
 /// deletes its own. Publishing replaces the body with the plain notes, so no lease outlives the draft.
 /// </remarks>
-public sealed class GitHubReleaseStep : ReleaseStep
+public sealed partial class GitHubReleaseStep : ReleaseStep
 {
     private const int MutationAttempts = 3;
     private readonly IGitHubReleaseGateway? _github;
@@ -414,15 +414,16 @@ public sealed class GitHubReleaseStep : ReleaseStep
         releases.Where(r => !r.Draft).OrderBy(r => r.Id).FirstOrDefault() ?? releases.OrderBy(r => r.Id).FirstOrDefault();
 
     /// <summary>"This run works on the draft until …", kept in the draft's body as an HTML comment (invisible when rendered).</summary>
-    internal sealed record Lease(string Run, DateTimeOffset Until)
+    internal sealed partial record Lease(string Run, DateTimeOffset Until)
     {
-        private static readonly Regex Pattern = new(@"<!-- x0tta6bl4:publishing run=(?<run>[0-9a-f]+) until=(?<until>[0-9TZ:\-]+) -->", RegexOptions.CultureInvariant);
+        [GeneratedRegex(@"<!-- x0tta6bl4:publishing run=(?<run>[0-9a-f]+) until=(?<until>[0-9TZ:.\-]+) -->", RegexOptions.CultureInvariant)]
+        private static partial Regex Pattern();
 
-        public string Format() => $"<!-- x0tta6bl4:publishing run={Run} until={Until.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)} -->";
+        public string Format() => $"<!-- x0tta6bl4:publishing run={Run} until={Until.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)} -->";
 
         public static Lease? Parse(string? body)
         {
-            var m = body is null ? null : Pattern.Match(body);
+            var m = body is null ? null : Pattern().Match(body);
             if (m is not { Success: true }) return null;
             return DateTimeOffset.TryParse(m.Groups["until"].Value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var until)
                 ? new Lease(m.Groups["run"].Value, until)
@@ -454,9 +455,10 @@ public sealed class GitHubReleaseStep : ReleaseStep
                     {
                         return;
                     }
-                    catch (X0Exception ex)
+                    catch (Exception ex)
                     {
-                        context.Log.Verbose($"Renewing the lease on the draft of {state.Tag} failed ({ex.Found}); trying again later");
+                        // A missed renewal only shortens the lease; the work goes on and the next renewal tries again.
+                        context.Log.Verbose($"Renewing the lease on the draft of {state.Tag} failed ({(ex is X0Exception x0 ? x0.Found : ex.Message)}); trying again later");
                     }
                 }
             });

@@ -200,7 +200,7 @@ public sealed class GitHubReleaseStepTests : IDisposable
         _github.OnFind = g => draftBody ??= g.Releases.FirstOrDefault(r => r.Draft)?.Body;
         await Run(State());
         Assert.NotNull(draftBody);
-        Assert.Matches(@"<!-- x0tta6bl4:publishing run=[0-9a-f]{12} until=\S+Z -->", draftBody);
+        Assert.Matches(@"<!-- x0tta6bl4:publishing run=[0-9a-f]{12} until=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z -->", draftBody);
         Assert.DoesNotContain("x0tta6bl4:publishing", _github.Releases.Single().Body);
     }
 

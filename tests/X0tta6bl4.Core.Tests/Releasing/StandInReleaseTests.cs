@@ -363,6 +363,38 @@ public sealed class StandInReleaseTests : IDisposable
     }
 
     [Fact]
+    public async Task A_renewed_lease_keeps_a_second_run_waiting_through_uploads_longer_than_the_lease()
+    {
+        await Arrange();
+        // Each upload outlasts the whole lease: only renewals keep the second run from taking the draft over.
+        await _standIn.Control(HttpMethod.Post, "/faults", new { method = "POST", path = "/assets\\?", delayMs = 700, times = -1 });
+        using var gatewayA = Gateway();
+        using var gatewayB = Gateway();
+        var stateA = State();
+        var stateB = State();
+        StepResult Single(IReadOnlyList<StepResult> r) => Assert.Single(r);
+        var first = new GitHubReleaseStep(gatewayA, null) { LeaseDuration = TimeSpan.FromMilliseconds(500), PollInterval = TimeSpan.FromMilliseconds(50) };
+        var runA = ReleaseRunner.RunAsync(new ReleaseStep[] { first }, stateA, new X0Context(_log), false, (_, _) => Task.FromResult(true));
+        // The second run starts once the first one's draft (with its lease) exists.
+        for (var i = 0; i < 200 && (await Truth()).Count == 0; i++) await Task.Delay(20, TestContext.Current.CancellationToken);
+        var second = new GitHubReleaseStep(gatewayB, null) { LeaseDuration = TimeSpan.FromMilliseconds(500), PollInterval = TimeSpan.FromMilliseconds(50) };
+        var runB = ReleaseRunner.RunAsync(new ReleaseStep[] { second }, stateB, new X0Context(_log), false, (_, _) => Task.FromResult(true));
+
+        var a = Single(await runA);
+        var b = Single(await runB);
+        Assert.Equal(StepStatus.Done, a.Status);
+        Assert.Equal(StepStatus.AlreadyDone, b.Status);
+        Assert.Contains("another run", b.Detail);
+        var release = Assert.Single(await Truth());
+        AssertAssetsMatch(release, stateA);
+        Assert.DoesNotContain("x0tta6bl4:publishing", release.GetProperty("body").GetString());
+        var patches = (await _standIn.Control(HttpMethod.Get, "/stats")).GetProperty("byRoute").GetProperty("PATCH /repos/octo/release/releases/:id").GetInt32();
+        Assert.True(patches >= 3, $"renewals and the publish: {patches} PATCH(es)");
+        Assert.DoesNotContain(_log.Warnings, w => w.Contains("taking the draft over", StringComparison.Ordinal));
+        await _standIn.AssertNoContractErrors();
+    }
+
+    [Fact]
     public async Task PublishRelease_over_HTTP_resumes_after_a_failed_upload_and_then_changes_nothing()
     {
         await Arrange();
