@@ -152,6 +152,50 @@ public sealed class StandInReleaseTests : IDisposable
     }
 
     [Fact]
+    public async Task The_other_release_routes_answer_in_GitHubs_shapes_and_keep_drafts_and_immutable_assets_as_GitHub_does()
+    {
+        await Arrange(immutable: true);
+        using var http = new HttpClient { BaseAddress = new Uri(_standIn.ApiUrl.TrimEnd('/') + "/") };
+        http.DefaultRequestHeaders.Add("Authorization", "Bearer " + Token);
+        http.DefaultRequestHeaders.Add("Accept", "application/vnd.github+json");
+        http.DefaultRequestHeaders.Add("User-Agent", "x0tta6bl4-tests");
+        var ct = TestContext.Current.CancellationToken;
+        async Task<(int Status, JsonElement Body)> Send(HttpMethod method, string path, object? body = null)
+        {
+            using var request = new HttpRequestMessage(method, path);
+            if (body is not null) request.Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
+            using var response = await http.SendAsync(request, ct);
+            var text = await response.Content.ReadAsStringAsync(ct);
+            return ((int)response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+        }
+
+        var draft = (await _standIn.Control(HttpMethod.Post, $"/repos/{Repo}/releases", new { tag = "v1.0.0", draft = true, assets = new[] { new { name = "a.txt", text = "a" } } })).GetProperty("id").GetInt64();
+        Assert.Equal(404, (await Send(HttpMethod.Get, $"repos/{Repo}/releases/tags/v1.0.0")).Status); // drafts are invisible there
+        Assert.Equal(404, (await Send(HttpMethod.Get, $"repos/{Repo}/releases/latest")).Status);
+        var got = await Send(HttpMethod.Get, $"repos/{Repo}/releases/{draft}");
+        Assert.Equal(200, got.Status);
+        Assert.True(got.Body.GetProperty("draft").GetBoolean());
+        var assets = await Send(HttpMethod.Get, $"repos/{Repo}/releases/{draft}/assets");
+        var assetId = assets.Body[0].GetProperty("id").GetInt64();
+        var renamed = await Send(HttpMethod.Patch, $"repos/{Repo}/releases/assets/{assetId}", new { name = "b.txt", label = "the b file" });
+        Assert.Equal("b.txt", renamed.Body.GetProperty("name").GetString());
+        Assert.Equal("the b file", renamed.Body.GetProperty("label").GetString());
+
+        var published = await Send(HttpMethod.Patch, $"repos/{Repo}/releases/{draft}", new { draft = false });
+        Assert.True(published.Body.GetProperty("immutable").GetBoolean());
+        Assert.Equal(200, (await Send(HttpMethod.Get, $"repos/{Repo}/releases/tags/v1.0.0")).Status);
+        Assert.Equal(draft, (await Send(HttpMethod.Get, $"repos/{Repo}/releases/latest")).Body.GetProperty("id").GetInt64());
+        Assert.Equal(422, (await Send(HttpMethod.Delete, $"repos/{Repo}/releases/assets/{assetId}")).Status);
+        Assert.Equal(422, (await Send(HttpMethod.Patch, $"repos/{Repo}/releases/assets/{assetId}", new { name = "c.txt" })).Status);
+        Assert.Equal(422, (await Send(HttpMethod.Patch, $"repos/{Repo}/releases/{draft}", new { draft = true })).Status);
+        var notes = await Send(HttpMethod.Patch, $"repos/{Repo}/releases/{draft}", new { body = "notes may still change" });
+        Assert.Equal("notes may still change", notes.Body.GetProperty("body").GetString());
+        Assert.Equal(204, (await Send(HttpMethod.Delete, $"repos/{Repo}/releases/{draft}")).Status);
+        Assert.Empty(await Truth());
+        await _standIn.AssertNoContractErrors();
+    }
+
+    [Fact]
     public async Task A_read_only_token_is_reported_by_the_permission_check_and_a_write_says_contents_write()
     {
         await Arrange(contents: "read");
