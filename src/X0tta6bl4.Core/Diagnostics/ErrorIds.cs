@@ -100,4 +100,8 @@ public static class ErrorIds
     public const string AssetNotFound = "X0.AssetNotFound";
     public const string AssetDiffers = "X0.AssetDiffers";
     public const string PermissionMissing = "X0.PermissionMissing";
+    /// <summary>Another run holds the draft of the same release (its lease) longer than -MaxWait.</summary>
+    public const string ReleaseInProgress = "X0.ReleaseInProgress";
+    /// <summary>A published immutable release lacks an asset or holds a broken one: it can no longer be changed.</summary>
+    public const string ReleaseImmutable = "X0.ReleaseImmutable";
 }

@@ -110,7 +110,8 @@ public sealed class HttpReleaseGateway : IGitHubReleaseGateway, IDisposable
         {
             Content = new ProgressStreamContent(file, progress),
         };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue(ContentTypeOf(asset.Name));
+        // The published description takes uploads as application/octet-stream only; GitHub accepts it for every file.
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         request.Content.Headers.ContentLength = file.Length;
         request.Headers.Accept.ParseAdd("application/vnd.github+json");
         request.Headers.UserAgent.ParseAdd(_userAgent);
@@ -155,9 +156,13 @@ public sealed class HttpReleaseGateway : IGitHubReleaseGateway, IDisposable
             "Run again; report it if it persists", asset.Name);
     }
 
-    public async Task<GitHubReleaseInfo> PublishAsync(string repository, long releaseId, CancellationToken cancellation)
+    public async Task<GitHubReleaseInfo> UpdateReleaseAsync(string repository, long releaseId, GitHubReleaseUpdate update, CancellationToken cancellation)
     {
-        using var response = await SendAsync(HttpMethod.Patch, $"repos/{repository}/releases/{releaseId}", new JsonObject { ["draft"] = false },
+        var payload = new JsonObject();
+        if (update.Body is not null) payload["body"] = update.Body;
+        if (update.Draft is { } draft) payload["draft"] = draft;
+        if (update.Prerelease is { } prerelease) payload["prerelease"] = prerelease;
+        using var response = await SendAsync(HttpMethod.Patch, $"repos/{repository}/releases/{releaseId}", payload,
             repository, cancellation).ConfigureAwait(false);
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellation).ConfigureAwait(false));
         return MapRelease(doc.RootElement);
@@ -231,9 +236,18 @@ public sealed class HttpReleaseGateway : IGitHubReleaseGateway, IDisposable
         if (status == 403 && !message.Contains("rate limit", StringComparison.OrdinalIgnoreCase))
         {
             // Release writes need contents: write; say that rather than the generic Actions hint.
+            var accepted = response.Headers.TryGetValues("x-accepted-github-permissions", out var a) ? string.Join(",", a) : "contents=write";
             return new X0Exception(ErrorIds.GitHubPermissionDenied, X0ErrorCategory.PermissionDenied,
-                $"a token allowed to write releases of {repository} (contents: write)", $"403 {message}",
+                $"a token allowed to write releases of {repository} ({accepted.Replace("=", ": ", StringComparison.Ordinal)})", $"403 {message}",
                 "In GitHub Actions add 'permissions: contents: write' to the job; otherwise use a token with the repo scope (classic) or Contents read/write (fine-grained)", target);
+        }
+        if (status == 422)
+        {
+            var exists = message.Contains("already_exists", StringComparison.Ordinal);
+            return new X0Exception(ErrorIds.GitHubRequestInvalid, exists ? X0ErrorCategory.ResourceExists : X0ErrorCategory.InvalidArgument,
+                exists ? $"{target} to be free" : $"GitHub to accept {target}", $"422 {message}",
+                exists ? "Another run (or a person) made it meanwhile: run Publish-X0Release again to reconcile with it"
+                    : "Run again with -Debug to see the exchange; report it if the request looks right", target);
         }
         GitHubRepositoryName.TryParse(repository, out var name);
         return GitHubErrors.From(status, message, target, name, _options.ApiUrl, null);
@@ -260,21 +274,13 @@ public sealed class HttpReleaseGateway : IGitHubReleaseGateway, IDisposable
         a.TryGetProperty("digest", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null,
         a.TryGetProperty("browser_download_url", out var u) ? u.GetString() ?? string.Empty : string.Empty);
 
-    private static string ContentTypeOf(string name)
-    {
-        var lower = name.ToLowerInvariant();
-        if (lower.EndsWith(".zip", StringComparison.Ordinal) || lower.EndsWith(".whl", StringComparison.Ordinal) || lower.EndsWith(".nupkg", StringComparison.Ordinal)) return "application/zip";
-        if (lower.EndsWith(".tar.gz", StringComparison.Ordinal) || lower.EndsWith(".tgz", StringComparison.Ordinal)) return "application/gzip";
-        if (lower.EndsWith(".json", StringComparison.Ordinal)) return "application/json";
-        if (lower.EndsWith(".md", StringComparison.Ordinal) || lower.EndsWith(".txt", StringComparison.Ordinal) || !lower.Contains('.')) return "text/plain";
-        return "application/octet-stream";
-    }
-
     /// <summary>Streams a file with upload progress, without buffering it in memory.</summary>
     private sealed class ProgressStreamContent(Stream source, IProgress<long>? progress) : HttpContent
     {
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
         {
+            // A request repeated after a rate-limit wait sends the file again from its start.
+            if (source.CanSeek) source.Position = 0;
             var buffer = new byte[81920];
             long sent = 0;
             int read;

@@ -107,7 +107,15 @@ public sealed class PublishRelease
         steps.AddRange(_collaborators.ExtraSteps);
         steps.Add(new GitHubReleaseStep(github, skipReason));
 
-        var results = await ReleaseRunner.RunAsync(steps, state, context, whatIf, confirm).ConfigureAwait(false);
+        IReadOnlyList<StepResult> results;
+        try
+        {
+            results = await ReleaseRunner.RunAsync(steps, state, context, whatIf, confirm).ConfigureAwait(false);
+        }
+        finally
+        {
+            (github as IDisposable)?.Dispose();
+        }
 
         if (!whatIf && state.Tag.Length > 0 && state.OutputDirectory.Length > 0)
         {
@@ -119,6 +127,10 @@ public sealed class PublishRelease
             {
                 record.GatesPassedAt = state.Commit;
                 record.GatesSummary = state.Gates.Summary;
+                record.GatesPassed = state.Gates.Passed;
+                record.GatesFailed = state.Gates.Failed;
+                record.GatesSkipped = state.Gates.Skipped;
+                record.GatesLineCoverage = state.Gates.LineCoverage;
             }
             record.Completed = results.All(r => r.Status is StepStatus.Done or StepStatus.AlreadyDone or StepStatus.Skipped)
                                && results.All(r => !r.Detail.StartsWith("declined", StringComparison.Ordinal));

@@ -72,7 +72,7 @@ public sealed class AssetsStep : ReleaseStep
         foreach (var source in _sources)
         {
             var target = Path.Combine(folder, Path.GetFileName(source));
-            var temp = target + ".tmp";
+            var temp = $"{target}.{Guid.NewGuid():N}.tmp";
             await using (var input = File.OpenRead(source))
             await using (var output = File.Create(temp))
             {
@@ -81,8 +81,9 @@ public sealed class AssetsStep : ReleaseStep
             File.Move(temp, target, overwrite: true);
         }
         var sumsPath = Path.Combine(folder, ChecksumsName);
-        File.WriteAllText(sumsPath + ".tmp", _pendingChecksums, Encoding.ASCII);
-        File.Move(sumsPath + ".tmp", sumsPath, overwrite: true);
+        var sumsTemp = $"{sumsPath}.{Guid.NewGuid():N}.tmp";
+        File.WriteAllText(sumsTemp, _pendingChecksums, Encoding.ASCII);
+        File.Move(sumsTemp, sumsPath, overwrite: true);
         return $"{state.Assets.Count} file(s) in {folder} with {ChecksumsName}";
     }
 

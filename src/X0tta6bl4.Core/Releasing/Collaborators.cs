@@ -29,7 +29,7 @@ public sealed record GitHubReleaseInfo(
     public string? UploadUrl { get; init; }
 }
 
-/// <summary>An asset on a GitHub release. <see cref="State"/> is "uploaded", or "starter"/"open" for a broken upload.</summary>
+/// <summary>An asset on a GitHub release. <see cref="State"/> is "uploaded", or "open" (the published description; "starter" has been seen too) for an upload under way or cut off.</summary>
 public sealed record GitHubAssetInfo(long Id, string Name, long Size, string State, string? Digest, string DownloadUrl);
 
 /// <summary>What the token may do on the repository, as far as the API tells.</summary>
@@ -49,6 +49,10 @@ public interface IGitHubReleaseGateway
     Task DeleteAssetAsync(string repository, long assetId, CancellationToken cancellation);
     /// <summary>SHA-256 (hex) of an asset's bytes: from the API's digest when it gives one, else by download.</summary>
     Task<string> GetAssetSha256Async(string repository, GitHubAssetInfo asset, CancellationToken cancellation);
-    Task<GitHubReleaseInfo> PublishAsync(string repository, long releaseId, CancellationToken cancellation);
+    /// <summary>Changes a release (PATCH): its body, draft state (false publishes it) and pre-release flag; null leaves a field as it is.</summary>
+    Task<GitHubReleaseInfo> UpdateReleaseAsync(string repository, long releaseId, GitHubReleaseUpdate update, CancellationToken cancellation);
     Task DeleteReleaseAsync(string repository, long releaseId, CancellationToken cancellation);
 }
+
+/// <summary>The fields of a release update; null fields are not sent.</summary>
+public sealed record GitHubReleaseUpdate(string? Body = null, bool? Draft = null, bool? Prerelease = null);

@@ -19,7 +19,8 @@ public sealed class GatesStep : ReleaseStep
         }
         if (state.PreviousRecord?.GatesPassedAt == state.Commit)
         {
-            state.Gates = new GateSummary(true, 0, 0, 0, state.PreviousRecord.GatesSummary ?? "passed earlier", null);
+            var r = state.PreviousRecord;
+            state.Gates = new GateSummary(true, r.GatesPassed ?? 0, r.GatesFailed ?? 0, r.GatesSkipped ?? 0, r.GatesSummary ?? "passed earlier", r.GatesLineCoverage);
             return Task.FromResult(StepPlan.AlreadyDone($"passed on {state.Commit[..12]} in an earlier run ({state.PreviousRecord.GatesSummary})"));
         }
         // Running tests changes nothing outside the working tree's artifacts: no confirmation, and

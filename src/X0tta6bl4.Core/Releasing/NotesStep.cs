@@ -26,7 +26,8 @@ public sealed class NotesStep : ReleaseStep
     {
         Directory.CreateDirectory(state.OutputDirectory);
         var path = Path.Combine(state.OutputDirectory, FileName);
-        var temp = path + ".tmp";
+        // A temp name of its own: two runs of the same release in one folder must not write one file.
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
         File.WriteAllText(temp, state.Notes?.Markdown ?? string.Empty, new UTF8Encoding(false));
         File.Move(temp, path, overwrite: true);
         return Task.FromResult($"wrote {path}");

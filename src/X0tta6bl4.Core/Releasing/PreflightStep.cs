@@ -77,9 +77,10 @@ public sealed class PreflightStep : ReleaseStep
                 "Bump with Step-X0Version so files and tag move together; never tag by hand", tagName);
         }
 
-        // 4. CHANGELOG.md, when the project keeps one, has the version's section.
+        // 4. CHANGELOG.md, when the project keeps one, has the version's section. Pre-releases have none:
+        //    Step-X0Version leaves the changelog to the final release, which gathers everything since the last one.
         var changelog = Path.Combine(state.Config.Root, "CHANGELOG.md");
-        if (File.Exists(changelog) && !HasSection(await File.ReadAllTextAsync(changelog, ct).ConfigureAwait(false), version!))
+        if (!version!.IsPrerelease && File.Exists(changelog) && !HasSection(await File.ReadAllTextAsync(changelog, ct).ConfigureAwait(false), version!))
         {
             throw new X0Exception(ErrorIds.ChangelogMissingVersion, X0ErrorCategory.InvalidData,
                 $"a section for {version} in CHANGELOG.md", "none",

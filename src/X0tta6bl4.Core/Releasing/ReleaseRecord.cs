@@ -17,6 +17,10 @@ public sealed class ReleaseRecord
     /// <summary>Commit whose gates passed, with the counts.</summary>
     public string? GatesPassedAt { get; set; }
     public string? GatesSummary { get; set; }
+    public int? GatesPassed { get; set; }
+    public int? GatesFailed { get; set; }
+    public int? GatesSkipped { get; set; }
+    public double? GatesLineCoverage { get; set; }
     public string? ReleaseUrl { get; set; }
 
     private static readonly JsonSerializerOptions Options = new()
@@ -47,7 +51,7 @@ public sealed class ReleaseRecord
     {
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, FileName);
-        var temp = path + ".tmp";
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
         File.WriteAllText(temp, JsonSerializer.Serialize(this, Options));
         File.Move(temp, path, overwrite: true);
     }

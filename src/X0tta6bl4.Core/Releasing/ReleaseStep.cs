@@ -30,6 +30,9 @@ public sealed record StepPlan(StepStatus Outcome, string Detail, string? Confirm
     public static StepPlan Compute(string detail) => new(StepStatus.Planned, detail);
 }
 
+/// <summary>How applying a plan ended: normally Done; AlreadyDone when the step found, while acting, that someone else had done the work.</summary>
+public sealed record StepApplied(StepStatus Status, string Detail);
+
 /// <summary>The record of one step, as it appears on the release object.</summary>
 public sealed record StepResult(string Name, StepStatus Status, string Detail, TimeSpan Duration, X0Exception? Error = null);
 
@@ -47,6 +50,13 @@ public abstract class ReleaseStep
 
     /// <summary>Does the missing work and returns a one-line account of it.</summary>
     public abstract Task<string> ApplyAsync(ReleaseState state, StepPlan plan, X0Context context);
+
+    /// <summary>
+    /// What the runner calls: <see cref="ApplyAsync"/> reported as Done. A step whose work can turn out to
+    /// be done by someone else meanwhile (another run publishing the same release) overrides this.
+    /// </summary>
+    public virtual async Task<StepApplied> ApplyWithStatusAsync(ReleaseState state, StepPlan plan, X0Context context) =>
+        new(StepStatus.Done, await ApplyAsync(state, plan, context).ConfigureAwait(false));
 }
 
 /// <summary>Asks the user (ShouldProcess) before a step changes something.</summary>
@@ -97,15 +107,17 @@ public static class ReleaseRunner
                 }
                 else
                 {
-                    var detail = await step.ApplyAsync(state, plan, context).ConfigureAwait(false);
-                    result = new StepResult(step.Name, whatIf ? StepStatus.Planned : StepStatus.Done, detail, watch.Elapsed);
+                    var applied = await step.ApplyWithStatusAsync(state, plan, context).ConfigureAwait(false);
+                    result = new StepResult(step.Name, whatIf ? StepStatus.Planned : applied.Status, applied.Detail, watch.Elapsed);
                 }
+                // Details end up on the output object and in summaries: an answer that echoed a token must not carry it there.
+                result = result with { Detail = SecretRedactor.Redact(result.Detail) };
                 context.Log.Verbose($"{step.Name}: {result.Status} — {result.Detail}");
                 results.Add(result);
             }
             catch (X0Exception ex)
             {
-                results.Add(new StepResult(step.Name, StepStatus.Failed, ex.Message, watch.Elapsed, ex));
+                results.Add(new StepResult(step.Name, StepStatus.Failed, SecretRedactor.Redact(ex.Message), watch.Elapsed, ex));
                 stoppedBy = step.Name;
             }
         }

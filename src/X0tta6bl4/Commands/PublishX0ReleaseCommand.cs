@@ -65,7 +65,9 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
     [ValidateNotNullOrEmpty]
     public string? Remote { get; set; }
 
+    /// <summary>The longest wait for a rate limit to reset or another run to finish (a number is seconds).</summary>
     [Parameter]
+    [SecondsToTimeSpan]
     public TimeSpan MaxWait { get; set; } = TimeSpan.FromMinutes(3);
 
     /// <summary>Also build, push and verify container images (or set release = true under [tool.x0tta6bl4.images]).</summary>
@@ -143,13 +145,13 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
             Draft = result.Draft,
             Prerelease = result.Prerelease,
             Succeeded = result.Succeeded,
-            Notes = result.Notes,
+            Notes = result.Notes is null ? null : SecretRedactor.Redact(result.Notes),
             OutputDirectory = result.OutputDirectory,
             Steps = result.Steps.Select(s => new X0ReleaseStep
             {
                 Name = s.Name,
                 Status = s.Status.ToString(),
-                Detail = s.Detail,
+                Detail = SecretRedactor.Redact(s.Detail),
                 Duration = s.Duration,
                 ErrorId = s.Error?.ErrorId,
             }).ToArray(),
@@ -161,7 +163,7 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
                 Failed = result.Gates.Failed,
                 Skipped = result.Gates.Skipped,
                 LineCoverage = result.Gates.LineCoverage,
-                Summary = result.Gates.Summary,
+                Summary = SecretRedactor.Redact(result.Gates.Summary),
             },
             TestsSkipped = result.TestsSkipped,
             Images = (result.Images ?? Array.Empty<ReleaseImage>()).Select(i => new X0ReleaseImage

@@ -30,6 +30,7 @@ if (options.ContractDirectory is not null)
     var state = app.Services.GetRequiredService<GitHubState>();
     (prism, apiUrl) = await Prism.StartAsync(options.ContractDirectory, upstream, state.AddContractError, app.Lifetime.ApplicationStopping);
 }
+app.Services.GetRequiredService<GitHubState>().PublicApiBase = apiUrl;
 
 using var watchdog = ParentWatchdog.Start(options.ParentPid, () => app.Lifetime.StopApplication());
 app.Lifetime.ApplicationStopping.Register(() => Prism.Stop(prism));

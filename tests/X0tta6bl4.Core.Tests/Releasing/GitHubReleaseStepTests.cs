@@ -122,13 +122,86 @@ public sealed class GitHubReleaseStepTests : IDisposable
     }
 
     [Fact]
-    public async Task Two_runs_at_once_leave_exactly_one_release()
+    public async Task Two_runs_at_once_leave_exactly_one_release_and_the_later_one_waits_and_reports_already_done()
     {
+        // The other run's draft lands first, with its live lease; it publishes while this run waits.
+        var state = State();
         _github.RaceOnCreate = true;
+        _github.RaceBody = "notes\n\n" + new GitHubReleaseStep.Lease("0123456789ab", DateTimeOffset.UtcNow.AddMinutes(5)).Format();
+        var waits = 0;
+        _github.OnFind = g =>
+        {
+            var other = g.Releases.FirstOrDefault(r => r.Body.Contains("0123456789ab") && r.Draft);
+            if (other is not null && ++waits == 3)
+            {
+                g.CompleteOther(other.Id, state.Assets.Select(a => (a.Name, File.ReadAllBytes(a.Path))));
+            }
+        };
+        var step = new GitHubReleaseStep(_github, null) { PollInterval = TimeSpan.FromMilliseconds(10) };
+        var results = await ReleaseRunner.RunAsync(new ReleaseStep[] { step }, state, X0Context.None, false, (_, _) => Task.FromResult(true));
+
+        Assert.Equal(StepStatus.AlreadyDone, results[0].Status);
+        Assert.Contains("another run", results[0].Detail);
+        var release = Assert.Single(_github.Releases);
+        Assert.Equal("other run", release.Body); // the older release won; ours was removed
+        Assert.False(release.Draft);
+        Assert.Equal(2, _github.Mutations); // our create and the delete of our duplicate; nothing on the winner
+    }
+
+    [Fact]
+    public async Task A_lease_held_longer_than_MaxWait_is_an_error_naming_the_other_run()
+    {
+        var lease = new GitHubReleaseStep.Lease("0123456789ab", DateTimeOffset.UtcNow.AddMinutes(5));
+        await _github.CreateDraftAsync("o/r", "v1.2.0", "v1.2.0", "notes\n\n" + lease.Format(), false, CancellationToken.None);
+        var state = new ReleaseState(new ReleaseRequest { Path = _repo.Root, MaxWait = TimeSpan.FromMilliseconds(50) }, ConfigLoader.Load(_repo.Root), _git)
+        {
+            GitHubRepository = "o/r", Commit = _repo.Head, Notes = new ReleaseNotes("## Features\n- a thing\n", "v1.1.0", 1),
+        };
+        state.UseTag("v1.2.0");
+        state.Version = VersionText.ParseSemVer("1.2.0");
+        var step = new GitHubReleaseStep(_github, null) { PollInterval = TimeSpan.FromMilliseconds(10) };
+        var results = await ReleaseRunner.RunAsync(new ReleaseStep[] { step }, state, X0Context.None, false, (_, _) => Task.FromResult(true));
+        Assert.Equal(StepStatus.Failed, results[0].Status);
+        Assert.Equal(ErrorIds.ReleaseInProgress, results[0].Error!.ErrorId);
+        Assert.Contains("0123456789ab", results[0].Detail);
+        Assert.Equal(1, _github.Mutations);
+    }
+
+    [Fact]
+    public async Task An_expired_lease_of_an_interrupted_run_is_taken_over_and_the_release_published_with_plain_notes()
+    {
+        var lease = new GitHubReleaseStep.Lease("0123456789ab", DateTimeOffset.UtcNow.AddMinutes(-1));
+        await _github.CreateDraftAsync("o/r", "v1.2.0", "v1.2.0", "old\n\n" + lease.Format(), false, CancellationToken.None);
         var results = await Run(State());
         Assert.Equal(StepStatus.Done, results[0].Status);
         var release = Assert.Single(_github.Releases);
-        Assert.Equal("other run", release.Body); // the older release won; ours was removed
+        Assert.False(release.Draft);
+        Assert.Equal("## Features\n- a thing\n", release.Body);
+        Assert.DoesNotContain("x0tta6bl4:publishing", release.Body);
+    }
+
+    [Fact]
+    public async Task A_published_immutable_release_missing_an_asset_is_an_error_without_any_change()
+    {
+        var created = await _github.CreateDraftAsync("o/r", "v1.2.0", "v1.2.0", "notes", false, CancellationToken.None);
+        await _github.UpdateReleaseAsync("o/r", created.Id, new GitHubReleaseUpdate(Draft: false), CancellationToken.None);
+        _github.Releases.Single().Immutable = true;
+        var before = _github.Mutations;
+        var results = await Run(State());
+        Assert.Equal(StepStatus.Failed, results[0].Status);
+        Assert.Equal(ErrorIds.ReleaseImmutable, results[0].Error!.ErrorId);
+        Assert.Equal(before, _github.Mutations);
+    }
+
+    [Fact]
+    public async Task The_lease_is_in_the_draft_body_while_working_and_gone_after_publishing()
+    {
+        string? draftBody = null;
+        _github.OnFind = g => draftBody ??= g.Releases.FirstOrDefault(r => r.Draft)?.Body;
+        await Run(State());
+        Assert.NotNull(draftBody);
+        Assert.Matches(@"<!-- x0tta6bl4:publishing run=[0-9a-f]{12} until=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z -->", draftBody);
+        Assert.DoesNotContain("x0tta6bl4:publishing", _github.Releases.Single().Body);
     }
 
     [Fact]
@@ -161,7 +234,7 @@ public sealed class GitHubReleaseStepTests : IDisposable
         }
         public Task DeleteAssetAsync(string r, long id, CancellationToken c) => inner.DeleteAssetAsync(r, id, c);
         public Task<string> GetAssetSha256Async(string r, GitHubAssetInfo a, CancellationToken c) => inner.GetAssetSha256Async(r, a, c);
-        public Task<GitHubReleaseInfo> PublishAsync(string r, long id, CancellationToken c) => inner.PublishAsync(r, id, c);
+        public Task<GitHubReleaseInfo> UpdateReleaseAsync(string r, long id, GitHubReleaseUpdate u, CancellationToken c) => inner.UpdateReleaseAsync(r, id, u, c);
         public Task DeleteReleaseAsync(string r, long id, CancellationToken c) => inner.DeleteReleaseAsync(r, id, c);
     }
 

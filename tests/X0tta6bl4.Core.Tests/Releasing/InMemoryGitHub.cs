@@ -19,8 +19,11 @@ internal sealed class InMemoryGitHub : IGitHubReleaseGateway
     public bool FailCreateAfterCreating { get; set; }
     /// <summary>Leave the next upload of this name as a broken "starter" asset and fail.</summary>
     public string? BreakUploadOf { get; set; }
-    /// <summary>Before our create lands, another run creates a draft for the same tag.</summary>
+    /// <summary>Before our create lands, another run creates a draft for the same tag (with <see cref="RaceBody"/>).</summary>
     public bool RaceOnCreate { get; set; }
+    public string RaceBody { get; set; } = "other run";
+    /// <summary>Called on every listing (simulates another run making progress meanwhile).</summary>
+    public Action<InMemoryGitHub>? OnFind { get; set; }
 
     public sealed class Release
     {
@@ -28,6 +31,7 @@ internal sealed class InMemoryGitHub : IGitHubReleaseGateway
         public string Tag = "";
         public bool Draft = true;
         public bool Prerelease;
+        public bool Immutable;
         public string Body = "";
         public List<GitHubAssetInfo> Assets = new();
         public Dictionary<long, byte[]> Bytes = new();
@@ -38,8 +42,31 @@ internal sealed class InMemoryGitHub : IGitHubReleaseGateway
     public Task<GitHubPermissions> GetPermissionsAsync(string repository, CancellationToken cancellation) =>
         Task.FromResult(new GitHubPermissions(CanWrite, CanWrite ? "push: true" : "permissions.push is false"));
 
-    public Task<IReadOnlyList<GitHubReleaseInfo>> FindReleasesAsync(string repository, string tag, CancellationToken cancellation) =>
-        Task.FromResult<IReadOnlyList<GitHubReleaseInfo>>(_releases.Where(r => r.Tag == tag).Select(Info).ToList());
+    public Task<IReadOnlyList<GitHubReleaseInfo>> FindReleasesAsync(string repository, string tag, CancellationToken cancellation)
+    {
+        Finds++;
+        OnFind?.Invoke(this);
+        return Task.FromResult<IReadOnlyList<GitHubReleaseInfo>>(_releases.Where(r => r.Tag == tag).Select(Info).ToList());
+    }
+
+    public int Finds { get; private set; }
+
+    /// <summary>What another run does without going through this fake's counters: attach bytes, publish.</summary>
+    public void CompleteOther(long releaseId, IEnumerable<(string Name, byte[] Bytes)> assets, bool publish = true)
+    {
+        var r = _releases.Single(x => x.Id == releaseId);
+        foreach (var (name, bytes) in assets)
+        {
+            var id = _nextId++;
+            r.Assets.Add(new GitHubAssetInfo(id, name, bytes.Length, "uploaded", "sha256:" + Hash(bytes), $"https://example/{id}"));
+            r.Bytes[id] = bytes;
+        }
+        if (publish)
+        {
+            r.Draft = false;
+            r.Body = "other run";
+        }
+    }
 
     public Task<GitHubReleaseInfo> CreateDraftAsync(string repository, string tag, string name, string body, bool prerelease, CancellationToken cancellation)
     {
@@ -47,7 +74,7 @@ internal sealed class InMemoryGitHub : IGitHubReleaseGateway
         if (RaceOnCreate)
         {
             RaceOnCreate = false;
-            _releases.Add(new Release { Id = _nextId++, Tag = tag, Body = "other run", Prerelease = prerelease });
+            _releases.Add(new Release { Id = _nextId++, Tag = tag, Body = RaceBody, Prerelease = prerelease });
         }
         var release = new Release { Id = _nextId++, Tag = tag, Body = body, Prerelease = prerelease };
         _releases.Add(release);
@@ -92,11 +119,13 @@ internal sealed class InMemoryGitHub : IGitHubReleaseGateway
     public Task<string> GetAssetSha256Async(string repository, GitHubAssetInfo asset, CancellationToken cancellation) =>
         Task.FromResult(Hash(_releases.SelectMany(r => r.Bytes).Single(b => b.Key == asset.Id).Value));
 
-    public Task<GitHubReleaseInfo> PublishAsync(string repository, long releaseId, CancellationToken cancellation)
+    public Task<GitHubReleaseInfo> UpdateReleaseAsync(string repository, long releaseId, GitHubReleaseUpdate update, CancellationToken cancellation)
     {
         Mutations++;
         var r = _releases.Single(x => x.Id == releaseId);
-        r.Draft = false;
+        if (update.Body is not null) r.Body = update.Body;
+        if (update.Draft is { } d) r.Draft = d;
+        if (update.Prerelease is { } p) r.Prerelease = p;
         return Task.FromResult(Info(r));
     }
 
@@ -121,7 +150,7 @@ internal sealed class InMemoryGitHub : IGitHubReleaseGateway
     }
 
     private static GitHubReleaseInfo Info(Release r) =>
-        new(r.Id, r.Tag, r.Draft, r.Prerelease, $"https://github.com/o/r/releases/{(r.Draft ? "untagged-" + r.Id : "tag/" + r.Tag)}", r.Body, r.Assets.ToList());
+        new(r.Id, r.Tag, r.Draft, r.Prerelease, $"https://github.com/o/r/releases/{(r.Draft ? "untagged-" + r.Id : "tag/" + r.Tag)}", r.Body, r.Assets.ToList(), r.Immutable);
 
     private static X0Exception Unavailable(string what) =>
         new(ErrorIds.GitHubServerError, X0ErrorCategory.ConnectionError, "an answer from GitHub", what, "retry");

@@ -263,7 +263,7 @@ public sealed class GitHubResilienceHandler : DelegatingHandler
             $"GitHub to accept requests within the allowed wait of {Seconds(_options.MaxWait)}" + (waited > TimeSpan.Zero ? $" (already waited {Seconds(waited)})" : ""),
             found,
             w.Reset is { } reset
-                ? $"Run again after {reset:HH:mm:ss} UTC, or allow the wait with -MaxWait {Math.Ceiling((w.Delay + waited).TotalMinutes)}:00 (minutes), or use a token with a higher limit"
+                ? $"Run again after {reset:HH:mm:ss} UTC, or allow the wait with -MaxWait {Math.Ceiling((w.Delay + waited).TotalSeconds):0} (seconds), or use a token with a higher limit"
                 : "Run again later with fewer concurrent requests (-ThrottleLimit), or allow a longer -MaxWait",
             _options.ApiUrl.ToString());
     }
