@@ -114,7 +114,7 @@ Describe 'Publish-X0Release against the contract-checked GitHub stand-in' {
 
         $release | Should -BeOfType ([X0tta6bl4.Models.X0Release])
         $release.Succeeded | Should -BeTrue
-        $release.Steps.Name | Should -Be @('Preflight', 'Gates', 'Notes', 'Assets', 'GitHub Release')
+        $release.Steps.Name | Should -Be @('Preflight', 'Gates', 'Notes', 'Assets', 'Images', 'GitHub Release')
         $release.Steps.Status | Should -Be @('Done', 'Done', 'Done', 'Done', 'Done')
         $release.TestRun.Succeeded | Should -BeTrue
         $release.Version | Should -Be '3.3.0'
@@ -379,7 +379,7 @@ Describe 'Publish-X0Release against the contract-checked GitHub stand-in' {
         Invoke-X0StandIn POST /stats/reset | Out-Null
 
         $plan = Publish-X0Release -Path $repo @Gh -WhatIf
-        $plan.Steps.Status | Should -Be @('Done', 'Planned', 'Planned', 'Planned', 'Planned')
+        $plan.Steps.Status | Should -Be @('Done', 'Planned', 'Planned', 'Planned', 'Skipped', 'Planned')
         ($plan.Steps | Where-Object Name -eq 'GitHub Release').Detail | Should -Match 'create a draft v3\.3\.0 on octo/sample, upload 3 asset'
         (Get-Stats).mutations | Should -Be 0
         (Get-Stats).requests | Should -BeGreaterOrEqual 2 -Because 'the preflight reads the permissions and the plan reads the releases'
