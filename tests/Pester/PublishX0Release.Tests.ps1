@@ -115,7 +115,7 @@ Describe 'Publish-X0Release against the contract-checked GitHub stand-in' {
         $release | Should -BeOfType ([X0tta6bl4.Models.X0Release])
         $release.Succeeded | Should -BeTrue
         $release.Steps.Name | Should -Be @('Preflight', 'Gates', 'Notes', 'Assets', 'Images', 'GitHub Release')
-        $release.Steps.Status | Should -Be @('Done', 'Done', 'Done', 'Done', 'Done')
+        $release.Steps.Status | Should -Be @('Done', 'Done', 'Done', 'Done', 'Skipped', 'Done')
         $release.TestRun.Succeeded | Should -BeTrue
         $release.Version | Should -Be '3.3.0'
         $release.Url | Should -Be "https://github.com/$Repository/releases/tag/v3.3.0"
@@ -153,7 +153,8 @@ Describe 'Publish-X0Release against the contract-checked GitHub stand-in' {
         $child = Invoke-X0ChildPwsh -Script $ChildScript -Arguments @('-ModulePath', (Get-X0ModulePath), '-Path', $repo, '-Repository', $Repository, '-ApiUrl', $StandIn.ApiUrl, '-ResultPath', $result)
         $child.ExitCode | Should -Be 0 -Because $child.Output
         $again = Get-Content -Raw $result | ConvertFrom-Json
-        $again.Steps.Status | Should -Be @('AlreadyDone', 'AlreadyDone', 'AlreadyDone', 'AlreadyDone', 'AlreadyDone')
+        # Images were not requested: Skipped with the reason, the same in both runs.
+        $again.Steps.Status | Should -Be @('AlreadyDone', 'AlreadyDone', 'AlreadyDone', 'AlreadyDone', 'Skipped', 'AlreadyDone')
         $again.Draft | Should -BeFalse
         $again.Url | Should -Be $release.Url
         $again.TestsPassed | Should -Be $release.TestRun.Passed -Because 'the gates that passed on this commit are reported with their counts'
