@@ -21,6 +21,9 @@ public sealed record PublishReleaseResult(
     GateSummary? Gates,
     bool TestsSkipped)
 {
+    /// <summary>The packages of the release (built, checked, published by the package steps).</summary>
+    public IReadOnlyList<Packages.BuiltPackage> Packages { get; init; } = Array.Empty<Packages.BuiltPackage>();
+
     public bool Succeeded => Steps.All(s => s.Status != StepStatus.Failed);
     public StepResult? FirstFailure => Steps.FirstOrDefault(s => s.Status == StepStatus.Failed);
 }
@@ -32,6 +35,10 @@ public sealed class ReleaseCollaborators
     public required IQualityGates Gates { get; init; }
     /// <summary>Builds a GitHub gateway for an API base and token.</summary>
     public required Func<Uri, string, IGitHubReleaseGateway> GitHub { get; init; }
+    /// <summary>Steps that produce files for the release (packages), run after the notes and before the assets.</summary>
+    public IReadOnlyList<ReleaseStep> BuildSteps { get; init; } = Array.Empty<ReleaseStep>();
+    /// <summary>Steps that publish to package indexes, run before the GitHub release announces the version.</summary>
+    public IReadOnlyList<ReleaseStep> PublishSteps { get; init; } = Array.Empty<ReleaseStep>();
     /// <summary>Further steps (packages, images) appended after the GitHub release.</summary>
     public IReadOnlyList<ReleaseStep> ExtraSteps { get; init; } = Array.Empty<ReleaseStep>();
 }
@@ -98,9 +105,11 @@ public sealed class PublishRelease
             new PreflightStep(_collaborators.Notes, github),
             new GatesStep(_collaborators.Gates),
             new NotesStep(),
-            new AssetsStep(),
-            new GitHubReleaseStep(github, skipReason),
         };
+        steps.AddRange(_collaborators.BuildSteps);
+        steps.Add(new AssetsStep());
+        steps.AddRange(_collaborators.PublishSteps);
+        steps.Add(new GitHubReleaseStep(github, skipReason));
         steps.AddRange(_collaborators.ExtraSteps);
 
         var results = await ReleaseRunner.RunAsync(steps, state, context, whatIf, confirm).ConfigureAwait(false);
@@ -132,7 +141,10 @@ public sealed class PublishRelease
 
         return new PublishReleaseResult(state.VersionText, state.Tag, state.Commit, state.GitHubRepository, state.ReleaseUrl,
             Draft: state.GitHubRepository is not null && !state.Published, state.IsPrerelease, state.Notes?.Markdown,
-            state.OutputDirectory, results, state.Assets.ToList(), state.Gates, request.SkipTests);
+            state.OutputDirectory, results, state.Assets.ToList(), state.Gates, request.SkipTests)
+        {
+            Packages = state.Packages.ToList(),
+        };
     }
 
     private static GitHubRemote ParseOwnerName(string repository)

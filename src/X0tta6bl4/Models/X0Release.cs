@@ -20,6 +20,8 @@ public sealed class X0Release
     /// <summary>Gate counts for the tagged commit, or null when -SkipTests.</summary>
     public X0ReleaseGates? TestRun { get; init; }
     public bool TestsSkipped { get; init; }
+    /// <summary>The packages built, checked and published (PyPI, NuGet feeds, the PowerShell Gallery).</summary>
+    public X0Package[] Packages { get; init; } = Array.Empty<X0Package>();
 
     public override string ToString() => $"{Tag} ({(Succeeded ? "ok" : "failed")})";
 }
