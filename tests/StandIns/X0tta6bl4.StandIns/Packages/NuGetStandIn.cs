@@ -47,7 +47,6 @@ internal static class NuGetEndpoints
     {
         app.MapGet("/v3/index.json", ServiceIndex);
         app.MapPut("/api/v2/package", Push);
-        app.MapPut("/api/v2/package/", Push);
         app.MapGet("/v3-flatcontainer/{id}/index.json", (NuGetState s, string id) => Versions(s, id));
         app.MapGet("/v3-flatcontainer/{id}/{version}/{file}", (NuGetState s, string id, string version, string file) => Content(s, id, version, file));
         app.MapGet("/v3/registration/{id}/index.json", (HttpContext c, NuGetState s, string id) => Registration(c, s, id));

@@ -19,6 +19,8 @@ internal sealed class PypiState
     public readonly Dictionary<string, JsonObject> OidcRequests = new(StringComparer.Ordinal);
     public readonly byte[] SigningKey = RandomNumberGenerator.GetBytes(32);
     public readonly List<string> Log = new();
+    /// <summary>Every upload request's form: file name, field names, user agent, authenticated as (token origin).</summary>
+    public readonly List<JsonObject> Uploads = new();
     public int MintedTtlSeconds = 900;
     /// <summary>Not PyPI's own "pypi": a client must ask the index for its audience, never assume it.</summary>
     public string Audience = "x0-standin-pypi";
@@ -31,6 +33,7 @@ internal sealed class PypiState
         Publishers.Clear();
         OidcRequests.Clear();
         Log.Clear();
+        Uploads.Clear();
         MintedTtlSeconds = 900;
         UploadRequests = Stored = Duplicates = Rejected = JsonReads = MintRequests = 0;
     }
@@ -128,6 +131,10 @@ internal static class PypiEndpoints
                 })).ToList());
             }
         });
+        app.MapGet("/_x0/uploads", (PypiState s) =>
+        {
+            lock (s.Gate) return Results.Text(new JsonArray(s.Uploads.Select(u => (JsonNode)u.DeepClone()).ToArray()).ToJsonString(), "application/json");
+        });
         app.MapGet("/_x0/stats", (PypiState s) =>
         {
             lock (s.Gate)
@@ -220,6 +227,16 @@ internal static class PypiEndpoints
         }
         var form = await ctx.Request.ReadFormAsync();
         string F(string key) => form.TryGetValue(key, out var v) ? v.ToString() : string.Empty;
+        lock (state.Gate)
+        {
+            state.Uploads.Add(new JsonObject
+            {
+                ["filename"] = form.Files.GetFile("content")?.FileName,
+                ["fields"] = new JsonArray(form.Keys.Where(k => form[k].Any(v => !string.IsNullOrEmpty(v))).Order(StringComparer.Ordinal).Select(k => (JsonNode)JsonValue.Create(k)!).ToArray()),
+                ["userAgent"] = ctx.Request.Headers.UserAgent.ToString(),
+                ["tokenOrigin"] = token.Origin,
+            });
+        }
         if (F(":action") != "file_upload")
         {
             await Refuse(ctx, state, 400, $"Invalid value for :action: '{F(":action")}'");
