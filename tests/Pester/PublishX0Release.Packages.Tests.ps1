@@ -535,3 +535,49 @@ Describe 'Package secrets never leak' -Skip:(-not $HasBuild) {
         }
     }
 }
+
+Describe 'Build-X0Package builds and checks packages before any tag exists' -Skip:(-not $HasBuild) {
+    It 'builds the sdist and wheel of HEAD into dist/ and returns them with their digests' {
+        $repo = New-SampleRepo -Name 'build-pkg'
+        $packages = @(Build-X0Package -Path $repo)
+        $packages.Count | Should -Be 1
+        $packages[0].GetType().FullName | Should -Be 'X0tta6bl4.Models.X0Package'
+        $packages[0].Version | Should -Be '3.2.0'
+        foreach ($file in $packages[0].Files) {
+            Split-Path -Parent $file.Path | Should -Be (Join-Path $repo 'dist')
+            (Get-FileHash -Algorithm SHA256 $file.Path).Hash.ToLowerInvariant() | Should -Be $file.Sha256
+        }
+        (Invoke-Git $repo status --porcelain) | Should -BeNullOrEmpty -Because 'dist/ is ignored and nothing else is written'
+        ($packages | Format-Table | Out-String) | Should -Match 'Ecosystem\s+Name\s+Version\s+Files'
+        ($packages[0].Files | Format-Table | Out-String) | Should -Match 'x0tta6bl4-3\.2\.0\.tar\.gz\s+sdist'
+    }
+
+    It 'takes the version from Step-X0Version down the pipeline' {
+        $repo = New-SampleRepo -Name 'build-bump'
+        $package = Step-X0Version -Minor -Path $repo | Build-X0Package
+        $package.Version | Should -Be '3.3.0'
+        $package.Files.Name | Should -Contain 'x0tta6bl4-3.3.0-py3-none-any.whl'
+    }
+
+    It '-WhatIf checks and builds nothing' {
+        $repo = New-SampleRepo -Name 'build-whatif'
+        $out = Build-X0Package -Path $repo -WhatIf
+        $out | Should -BeNullOrEmpty
+        Test-Path (Join-Path $repo 'dist') | Should -BeFalse
+    }
+
+    It 'lists every metadata problem PyPI would refuse in one X0.PackageInvalid, building nothing' {
+        $repo = New-SampleRepo -Name 'build-bad'
+        $pyproject = Join-Path $repo 'pyproject.toml'
+        (Get-Content -Raw $pyproject).Replace('readme = "README.md"', 'readme = "README"').Replace('description = "Self-healing MAPE-K control loop for service meshes"', 'description = """two
+lines"""') | Set-Content -NoNewline $pyproject
+        Set-Content -Path (Join-Path $repo 'README') -Value 'plain'
+        Invoke-Git $repo add -A | Out-Null
+        Invoke-Git $repo commit -q -m 'fix: metadata' | Out-Null
+        Build-X0Package -Path $repo -ErrorAction SilentlyContinue -ErrorVariable err | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'X0.PackageInvalid,*'
+        "$($err[0])" | Should -Match "readme 'README' has no extension"
+        "$($err[0])" | Should -Match 'one line'
+        Test-Path (Join-Path $repo 'dist') | Should -BeFalse
+    }
+}

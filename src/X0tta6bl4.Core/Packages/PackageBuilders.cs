@@ -84,7 +84,6 @@ public static class PythonPackageBuilder
             }
 
             Directory.CreateDirectory(outputDirectory);
-            foreach (var stale in Directory.GetFiles(outputDirectory)) File.Delete(stale);
             var files = new List<PackageFile>();
             foreach (var file in sdists.Concat(wheels.OrderBy(w => w, StringComparer.Ordinal)))
             {

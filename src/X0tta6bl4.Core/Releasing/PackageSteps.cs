@@ -130,9 +130,7 @@ internal sealed class PackageRecord
 public sealed class PackagesStep : ReleaseStep
 {
     private readonly PackageReleaseOptions _options;
-    private List<PackageEcosystem> _ecosystems = new();
-    private string? _modulePath;
-    private IReadOnlyList<string> _dotnetProjects = Array.Empty<string>();
+    private PackagePlan? _plan;
 
     public PackagesStep(PackageReleaseOptions options) => _options = options;
 
@@ -144,100 +142,32 @@ public sealed class PackagesStep : ReleaseStep
     {
         state.Packages.Clear();
         if (_options.Skip) return Task.FromResult(StepPlan.Skip("-Package None: no packages in this release"));
-        var version = state.Version!;
-        var root = state.Config.Root;
-        _ecosystems = (_options.Ecosystems ?? Detect(state)).Distinct().ToList();
-        if (_ecosystems.Count == 0)
+        _plan = PackagePlan.Create(state.Config, state.Version!, _options.Ecosystems);
+        if (_plan.Ecosystems.Count == 0)
         {
             return Task.FromResult(StepPlan.Skip("no package to build (no [project] in pyproject.toml, no built module, no dotnet_projects)"));
         }
-
-        // Static checks: what the indexes would refuse, before anything is built or uploaded.
-        var planned = new List<string>();
-        foreach (var eco in _ecosystems)
-        {
-            switch (eco)
-            {
-                case PackageEcosystem.Python:
-                    var notes = new List<string>();
-                    var name = PythonPackageChecks.CheckProject(root, version, notes);
-                    planned.Add($"{name} {Versioning.Pep440.FromSemVer(version)} (sdist + wheel)");
-                    state.Packages.Add(new BuiltPackage(PackageEcosystem.Python, name, Versioning.Pep440.FromSemVer(version), Array.Empty<PackageFile>()));
-                    break;
-                case PackageEcosystem.PowerShell:
-                    _modulePath = PowerShellModulePackager.FindModule(state.Config, version) ?? throw new X0Exception(ErrorIds.PackageInvalid, X0ErrorCategory.ObjectNotFound,
-                        $"a built module for {version} (out/<Name>/{version.Major}.{version.Minor}.{version.Patch}/<Name>.psd1, <Name>/<Name>.psd1 or [tool.x0tta6bl4.packages] module_path)",
-                        "none", "Build the module first, or set module_path", root);
-                    var (module, galleryVersion) = PowerShellModulePackager.CheckManifest(_modulePath, version);
-                    planned.Add($"{module} {galleryVersion} (module nupkg)");
-                    state.Packages.Add(new BuiltPackage(PackageEcosystem.PowerShell, module, galleryVersion, Array.Empty<PackageFile>()));
-                    break;
-                case PackageEcosystem.DotNet:
-                    _dotnetProjects = DotNetPackager.FindProjects(state.Config);
-                    if (_dotnetProjects.Count == 0)
-                    {
-                        throw new X0Exception(ErrorIds.PackageInvalid, X0ErrorCategory.ObjectNotFound, "a solution or projects to pack", "none",
-                            "Set [tool.x0tta6bl4.packages] dotnet_projects", root);
-                    }
-                    planned.Add($"{string.Join(", ", _dotnetProjects.Select(Path.GetFileName))} {version} (dotnet pack)");
-                    break;
-            }
-        }
+        state.Packages.AddRange(_plan.Expected);
 
         var folder = Folder(state);
         var record = PackageRecord.Load(folder);
         if (record is not null && record.Commit == state.Commit
-            && _ecosystems.All(e => record.Packages.Any(p => p.Ecosystem == e))
+            && _plan.Ecosystems.All(e => record.Packages.Any(p => p.Ecosystem == e))
             && record.Verified(folder) is { } reused)
         {
             state.Packages.Clear();
             state.Packages.AddRange(reused);
             return Task.FromResult(StepPlan.AlreadyDone($"built from {state.Commit[..12]} earlier and unchanged: {Describe(reused)}"));
         }
-        return Task.FromResult(StepPlan.Todo($"build and check {string.Join("; ", planned)} from {state.Commit[..12]} into {folder}",
+        return Task.FromResult(StepPlan.Todo($"build and check {string.Join("; ", _plan.Descriptions)} from {state.Commit[..12]} into {folder}",
             folder, "Build and validate the packages"));
-    }
-
-    private List<PackageEcosystem> Detect(ReleaseState state)
-    {
-        var found = new List<PackageEcosystem>();
-        if (PythonPackageChecks.ProjectTable(state.Config.Root) is not null) found.Add(PackageEcosystem.Python);
-        if (PowerShellModulePackager.FindModule(state.Config, state.Version!) is not null) found.Add(PackageEcosystem.PowerShell);
-        if (ConfigLoader.Table(state.Config.Settings, "packages")?.ContainsKey("dotnet_projects") == true) found.Add(PackageEcosystem.DotNet);
-        return found;
     }
 
     public override async Task<string> ApplyAsync(ReleaseState state, StepPlan plan, X0Context context)
     {
-        var version = state.Version!;
         var folder = Folder(state);
-        var env = PackageSteps.Env(_options);
-        var built = new List<BuiltPackage>();
-        var index = 0;
-        foreach (var eco in _ecosystems)
-        {
-            context.Cancellation.ThrowIfCancellationRequested();
-            context.Progress.Report(new X0Progress("Building packages", eco.ToString(), index++ * 100 / _ecosystems.Count, Id: 30));
-            var output = Path.Combine(folder, eco.ToString().ToLowerInvariant());
-            switch (eco)
-            {
-                case PackageEcosystem.Python:
-                    var isolated = ConfigLoader.Bool(ConfigLoader.Table(state.Config.Settings, "packages"), "isolated_build") ?? false;
-                    var python = await PythonPackageBuilder.BuildAsync(state.Config.Root, state.Commit, version, output, env, isolated, context).ConfigureAwait(false);
-                    var checks = await PythonPackageBuilder.ValidateAsync(state.Config.Root, python, version, env, context).ConfigureAwait(false);
-                    built.Add(python with { Checks = python.Checks.Concat(checks).ToList() });
-                    break;
-                case PackageEcosystem.PowerShell:
-                    if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
-                    built.Add(await PowerShellModulePackager.PackAsync(_modulePath!, version, output, _options.PowerShell, context).ConfigureAwait(false));
-                    break;
-                case PackageEcosystem.DotNet:
-                    if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
-                    built.AddRange(await DotNetPackager.PackAsync(_dotnetProjects, version, output, context).ConfigureAwait(false));
-                    break;
-            }
-        }
-        context.Progress.Report(new X0Progress("Building packages", "done", 100, Id: 30, Completed: true));
+        var built = await PackageBuild.BuildAsync(state.Config, state.Commit, state.Version!, _plan!,
+            eco => Path.Combine(folder, eco.ToString().ToLowerInvariant()), clean: true, _options, context).ConfigureAwait(false);
         new PackageRecord
         {
             Commit = state.Commit,
@@ -257,6 +187,106 @@ public sealed class PackagesStep : ReleaseStep
 
     internal static string Describe(IEnumerable<BuiltPackage> packages) => string.Join("; ", packages.Select(p =>
         $"{p.Name} {p.Version}: {string.Join(", ", p.Files.Select(f => f.Name))}" + (p.Checks.Count > 0 ? $" ({string.Join(", ", p.Checks)})" : string.Empty)));
+}
+
+/// <summary>
+/// What would be built, found by read-only checks: the ecosystems (given or detected) and, per
+/// ecosystem, the static checks of what the index would refuse (pyproject metadata, the module manifest).
+/// </summary>
+public sealed class PackagePlan
+{
+    public IReadOnlyList<PackageEcosystem> Ecosystems { get; private init; } = Array.Empty<PackageEcosystem>();
+    /// <summary>Packages as they will be named, with no files yet.</summary>
+    public IReadOnlyList<BuiltPackage> Expected { get; private init; } = Array.Empty<BuiltPackage>();
+    public IReadOnlyList<string> Descriptions { get; private init; } = Array.Empty<string>();
+    public string? ModulePath { get; private init; }
+    public IReadOnlyList<string> DotNetProjects { get; private init; } = Array.Empty<string>();
+
+    public static PackagePlan Create(X0Config config, SemVersion version, IReadOnlyList<PackageEcosystem>? ecosystems)
+    {
+        PackageSteps.RegisterKeys();
+        var root = config.Root;
+        var chosen = (ecosystems ?? Detect(config, version)).Distinct().ToList();
+        var expected = new List<BuiltPackage>();
+        var descriptions = new List<string>();
+        string? modulePath = null;
+        IReadOnlyList<string> projects = Array.Empty<string>();
+        foreach (var eco in chosen)
+        {
+            switch (eco)
+            {
+                case PackageEcosystem.Python:
+                    var name = PythonPackageChecks.CheckProject(root, version, new List<string>());
+                    var pep = Versioning.Pep440.FromSemVer(version);
+                    descriptions.Add($"{name} {pep} (sdist + wheel)");
+                    expected.Add(new BuiltPackage(PackageEcosystem.Python, name, pep, Array.Empty<PackageFile>()));
+                    break;
+                case PackageEcosystem.PowerShell:
+                    modulePath = PowerShellModulePackager.FindModule(config, version) ?? throw new X0Exception(ErrorIds.PackageInvalid, X0ErrorCategory.ObjectNotFound,
+                        $"a built module for {version} (out/<Name>/{version.Major}.{version.Minor}.{version.Patch}/<Name>.psd1, <Name>/<Name>.psd1 or [tool.x0tta6bl4.packages] module_path)",
+                        "none", "Build the module first, or set module_path", root);
+                    var (module, galleryVersion) = PowerShellModulePackager.CheckManifest(modulePath, version);
+                    descriptions.Add($"{module} {galleryVersion} (module nupkg)");
+                    expected.Add(new BuiltPackage(PackageEcosystem.PowerShell, module, galleryVersion, Array.Empty<PackageFile>()));
+                    break;
+                case PackageEcosystem.DotNet:
+                    projects = DotNetPackager.FindProjects(config);
+                    if (projects.Count == 0)
+                    {
+                        throw new X0Exception(ErrorIds.PackageInvalid, X0ErrorCategory.ObjectNotFound, "a solution or projects to pack", "none",
+                            "Set [tool.x0tta6bl4.packages] dotnet_projects", root);
+                    }
+                    descriptions.Add($"{string.Join(", ", projects.Select(Path.GetFileName))} {version} (dotnet pack)");
+                    break;
+            }
+        }
+        return new PackagePlan { Ecosystems = chosen, Expected = expected, Descriptions = descriptions, ModulePath = modulePath, DotNetProjects = projects };
+    }
+
+    private static List<PackageEcosystem> Detect(X0Config config, SemVersion version)
+    {
+        var found = new List<PackageEcosystem>();
+        if (PythonPackageChecks.ProjectTable(config.Root) is not null) found.Add(PackageEcosystem.Python);
+        if (PowerShellModulePackager.FindModule(config, version) is not null) found.Add(PackageEcosystem.PowerShell);
+        if (ConfigLoader.Table(config.Settings, "packages")?.ContainsKey("dotnet_projects") == true) found.Add(PackageEcosystem.DotNet);
+        return found;
+    }
+}
+
+/// <summary>Builds and validates what a <see cref="PackagePlan"/> names; shared by the release step and Build-X0Package.</summary>
+public static class PackageBuild
+{
+    public static async Task<List<BuiltPackage>> BuildAsync(X0Config config, string commit, SemVersion version, PackagePlan plan,
+        Func<PackageEcosystem, string> outputFor, bool clean, PackageReleaseOptions options, X0Context context)
+    {
+        var env = PackageSteps.Env(options);
+        var built = new List<BuiltPackage>();
+        var index = 0;
+        foreach (var eco in plan.Ecosystems)
+        {
+            context.Cancellation.ThrowIfCancellationRequested();
+            context.Progress.Report(new X0Progress("Building packages", eco.ToString(), index++ * 100 / plan.Ecosystems.Count, Id: 30));
+            var output = outputFor(eco);
+            if (clean && Directory.Exists(output)) Directory.Delete(output, recursive: true);
+            switch (eco)
+            {
+                case PackageEcosystem.Python:
+                    var isolated = ConfigLoader.Bool(ConfigLoader.Table(config.Settings, "packages"), "isolated_build") ?? false;
+                    var python = await PythonPackageBuilder.BuildAsync(config.Root, commit, version, output, env, isolated, context).ConfigureAwait(false);
+                    var checks = await PythonPackageBuilder.ValidateAsync(config.Root, python, version, env, context).ConfigureAwait(false);
+                    built.Add(python with { Checks = python.Checks.Concat(checks).ToList() });
+                    break;
+                case PackageEcosystem.PowerShell:
+                    built.Add(await PowerShellModulePackager.PackAsync(plan.ModulePath!, version, output, options.PowerShell, context).ConfigureAwait(false));
+                    break;
+                case PackageEcosystem.DotNet:
+                    built.AddRange(await DotNetPackager.PackAsync(plan.DotNetProjects, version, output, context).ConfigureAwait(false));
+                    break;
+            }
+        }
+        context.Progress.Report(new X0Progress("Building packages", "done", 100, Id: 30, Completed: true));
+        return built;
+    }
 }
 
 /// <summary>
@@ -412,7 +442,7 @@ public sealed class PyPIStep : ReleaseStep
                 if (there is not null) missing.Remove(f.Name);
             }
         }
-        var text = $"{package.Name} {package.Version} on {_index}: uploaded {(uploaded.Count == 0 ? "nothing" : string.Join(", ", uploaded))}" +
+        var text = $"{package.Name} {package.Version} on {_index} as {_credential!.Source}: uploaded {(uploaded.Count == 0 ? "nothing" : string.Join(", ", uploaded))}" +
                    (raced.Count > 0 ? $"; already there with the same sha256: {string.Join(", ", raced)}" : string.Empty) +
                    (missing.Count == 0 ? " (sha256 verified)" : $" (not yet listed by the JSON API: {string.Join(", ", missing)})");
         return text;
