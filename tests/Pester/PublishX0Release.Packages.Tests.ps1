@@ -581,3 +581,27 @@ lines"""') | Set-Content -NoNewline $pyproject
         Test-Path (Join-Path $repo 'dist') | Should -BeFalse
     }
 }
+
+Describe 'Build-X0Package packs .NET projects with the given version' {
+    It 'dotnet pack of the configured project gives <id>.<version>.nupkg with that version inside' {
+        $fixture = Join-Path (Get-X0RepositoryRoot) 'tests/Fixtures/dotnet-failing'
+        $repo = New-X0GitRepository -From $fixture -Name 'dotnet-pack'
+        Set-Content -Path (Join-Path $repo 'x0tta6bl4.toml') -Value "[packages]`ndotnet_projects = [`"src/Calc/Calc.csproj`"]"
+        Set-Content -Path (Join-Path $repo '.gitignore') -Value "bin/`nobj/`ndist/"
+        Invoke-Git $repo add -A | Out-Null
+        Invoke-Git $repo commit -q -m 'build: pack Calc' | Out-Null
+        $package = Build-X0Package -Path $repo -Version '1.4.0-rc.1' -ErrorAction Stop
+        $package.Ecosystem | Should -Be 'DotNet'
+        $package.Name | Should -Be 'Calc'
+        $package.Version | Should -Be '1.4.0-rc.1'
+        $package.Files.Name | Should -Be 'Calc.1.4.0-rc.1.nupkg'
+        Add-Type -AssemblyName System.IO.Compression.FileSystem
+        $zip = [System.IO.Compression.ZipFile]::OpenRead($package.Files[0].Path)
+        try {
+            $reader = [System.IO.StreamReader]::new(($zip.Entries | Where-Object FullName -eq 'Calc.nuspec').Open())
+            ([xml]$reader.ReadToEnd()).package.metadata.version | Should -Be '1.4.0-rc.1'
+            $reader.Dispose()
+            $zip.Entries.FullName | Should -Contain 'lib/net10.0/Calc.dll'
+        } finally { $zip.Dispose() }
+    }
+}
