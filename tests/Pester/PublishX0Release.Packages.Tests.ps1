@@ -234,6 +234,16 @@ Describe 'PyPI refusals and races' -Skip:(-not $HasBuild) {
         $err[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
     }
 
+    It 'a token scoped to another project says so' {
+        $scoped = 'pypi-SCOPED' + (New-Random)
+        Invoke-X0PackageStandIn $Py POST /tokens @{ token = $scoped; projects = @('another-project') } | Out-Null
+        $env:PYPI_API_TOKEN = $scoped
+        $r = Publish-X0Release -SkipTests -PyPIRepository $Py.UploadUrl -ErrorAction SilentlyContinue -ErrorVariable err
+        (Get-Step $r 'PyPI').ErrorId | Should -Be 'X0.PackageIndexAuthenticationFailed'
+        "$($err[0])" | Should -Match 'not scoped to this project'
+        "$($err[0].ErrorDetails.RecommendedAction)" | Should -Match "scoped to 'x0tta6bl4'"
+    }
+
     It 'an expired token says so' {
         $expired = 'pypi-EXPIRED' + (New-Random)
         Invoke-X0PackageStandIn $Py POST /tokens @{ token = $expired; expired = $true } | Out-Null
@@ -478,6 +488,19 @@ $result | ConvertTo-Json -Depth 4
         $r = Publish-X0Release @Publish -WarningAction SilentlyContinue
         $r.Succeeded | Should -BeTrue -Because ($r.Steps | Out-String)
         (Get-Step $r 'NuGet').Detail | Should -Match 'same package after 409'
+    }
+
+    It 'a Gallery-style v2 feed (push to <feed>/package/, download by id and version) works the same way' {
+        Invoke-X0PackageStandIn $Nu POST /reset | Out-Null
+        Invoke-X0PackageStandIn $Nu POST /keys @{ key = $NuKey } | Out-Null
+        $v2 = @{} + $Publish
+        $v2.NuGetRepository = @($Nu.Url + '/api/v2')
+        $r = Publish-X0Release @v2
+        (Get-Step $r 'NuGet').Status | Should -Be 'Done'
+        (Get-Step $r 'NuGet').Detail | Should -Match 'verified'
+        $again = Publish-X0Release @v2
+        (Get-Step $again 'NuGet').Status | Should -Be 'AlreadyDone'
+        (Invoke-X0PackageStandIn $Nu GET /stats).pushes | Should -Be 1
     }
 
     It 'an expired key (403) is an error that says so, without the key' {

@@ -232,3 +232,46 @@ public class PackageIndexTests
     [InlineData("1.2.3-rc1+build", "1.2.3-rc1")]
     public void NuGet_versions_normalize(string raw, string normalized) => Assert.Equal(normalized, NuGetPackageReader.Normalize(raw));
 }
+
+public class ModuleManifestChecksTests
+{
+    private static string Module(TempDirectory dir, string body)
+    {
+        var folder = dir.PathOf("out/Greeter/1.2.0");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "Greeter.psd1"), body);
+        return folder;
+    }
+
+    [Fact]
+    public void A_manifest_the_Gallery_accepts_gives_its_name_and_Gallery_version()
+    {
+        using var dir = new TempDirectory("manifest");
+        var folder = Module(dir, "@{\n    ModuleVersion = '1.2.0'\n    Author = 'me'\n    Description = 'greets'\n    PrivateData = @{ PSData = @{\n        Prerelease = 'rc1'\n    } }\n}\n");
+        var (name, version) = PowerShellModulePackager.CheckManifest(folder, VersionText.ParseSemVer("1.2.0-rc.1"));
+        Assert.Equal("Greeter", name);
+        Assert.Equal("1.2.0-rc1", version);
+    }
+
+    [Fact]
+    public void Missing_Author_and_Description_and_another_version_are_all_named()
+    {
+        using var dir = new TempDirectory("manifest");
+        var folder = Module(dir, "@{\n    ModuleVersion = '1.1.0'\n    Author = ''\n}\n");
+        var ex = Assert.Throws<X0Exception>(() => PowerShellModulePackager.CheckManifest(folder, VersionText.ParseSemVer("1.2.0")));
+        Assert.Equal(ErrorIds.PackageInvalid, ex.ErrorId);
+        Assert.Contains("Author is missing", ex.Found, StringComparison.Ordinal);
+        Assert.Contains("Description is missing", ex.Found, StringComparison.Ordinal);
+        Assert.Contains("say 1.1.0, the tag says 1.2.0", ex.Found, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_staged_build_under_out_is_found_for_the_tag_version()
+    {
+        using var dir = new TempDirectory("manifest");
+        Module(dir, "@{ ModuleVersion = '1.2.0' }");
+        var config = ConfigLoader.Load(dir.Root);
+        Assert.Equal(dir.PathOf("out/Greeter/1.2.0"), PowerShellModulePackager.FindModule(config, VersionText.ParseSemVer("1.2.0")));
+        Assert.Null(PowerShellModulePackager.FindModule(config, VersionText.ParseSemVer("1.3.0")));
+    }
+}

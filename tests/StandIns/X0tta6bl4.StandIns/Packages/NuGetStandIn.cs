@@ -52,6 +52,12 @@ internal static class NuGetEndpoints
         app.MapGet("/v3/registration/{id}/index.json", (HttpContext c, NuGetState s, string id) => Registration(c, s, id));
         app.MapGet("/v3/registration/{id}/{version}.json", (HttpContext c, NuGetState s, string id, string version) => RegistrationLeaf(c, s, id, version));
         app.MapGet("/v3/query", Search);
+        // The PowerShell Gallery's v2 download: a redirect to the package's blob.
+        app.MapGet("/api/v2/package/{id}/{version}", (NuGetState s, string id, string version) =>
+        {
+            var p = Of(s, id).FirstOrDefault(x => x.LowerVersion == NormalizeVersion(version).ToLowerInvariant());
+            return p is null ? Results.NotFound() : Results.Redirect($"/v3-flatcontainer/{p.LowerId}/{p.LowerVersion}/{p.LowerId}.{p.LowerVersion}.nupkg");
+        });
 
         app.MapPost("/_x0/reset", (NuGetState s) =>
         {
