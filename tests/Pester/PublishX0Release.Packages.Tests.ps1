@@ -118,7 +118,6 @@ Describe 'Step-X0Version -Minor | Publish-X0Release publishes the sample project
         try {
             $script:First = Step-X0Version -Minor | Publish-X0Release -SkipTests -PyPIRepository $Py.UploadUrl -ErrorVariable firstErrors
             $script:FirstErrors = $firstErrors
-            $script:Second = Publish-X0Release -SkipTests -PyPIRepository $Py.UploadUrl
         } finally { Pop-Location }
     }
     AfterAll { $env:PYPI_API_TOKEN = $null }
@@ -168,11 +167,32 @@ Describe 'Step-X0Version -Minor | Publish-X0Release publishes the sample project
         (Get-ChildItem $dl).Name | Should -Contain 'x0tta6bl4-3.3.0-py3-none-any.whl'
     }
 
-    It 'a re-run is AlreadyDone everywhere and uploads nothing' {
+    It '-WhatIf after the upload reads the index and plans, without building or uploading' {
+        Push-Location $Repo
+        try {
+            Remove-Item (Join-Path $Repo 'out/releases/v3.3.0/packages') -Recurse -Force
+            $before = (Invoke-X0PackageStandIn $Py GET /stats).uploadRequests
+            $r = Publish-X0Release -SkipTests -PyPIRepository $Py.UploadUrl -WhatIf
+        } finally { Pop-Location }
+        $r.Succeeded | Should -BeTrue -Because ($r.Steps | Out-String)
+        (Get-Step $r 'PyPI').Status | Should -Be 'Planned'
+        (Get-Step $r 'PyPI').Detail | Should -Match 'already has 2 file\(s\) for x0tta6bl4 3\.3\.0'
+        Test-Path (Join-Path $Repo 'out/releases/v3.3.0/packages') | Should -BeFalse
+        (Invoke-X0PackageStandIn $Py GET /stats).uploadRequests | Should -Be $before
+    }
+
+    It 'a re-run without the built files (a fresh CI job) rebuilds the very same bytes, is AlreadyDone on PyPI and uploads nothing' {
+        Push-Location $Repo
+        try { $Second = Publish-X0Release -SkipTests -PyPIRepository $Py.UploadUrl } finally { Pop-Location }
         $Second.Succeeded | Should -BeTrue
-        (Get-Step $Second 'Packages').Status | Should -Be 'AlreadyDone'
+        # The -WhatIf test removed the built files: they are rebuilt from the tag, byte for byte the same
+        # (SOURCE_DATE_EPOCH and a normalized sdist), so PyPI and the release assets still match.
+        (Get-Step $Second 'Packages').Status | Should -Be 'Done'
+        @($Second.Packages.Files.Sha256) | Should -Be @($First.Packages.Files.Sha256)
         (Get-Step $Second 'PyPI').Status | Should -Be 'AlreadyDone'
         (Invoke-X0PackageStandIn $Py GET /stats).uploadRequests | Should -Be 2
+        $again = Publish-X0Release -Path $Repo -SkipTests -PyPIRepository $Py.UploadUrl
+        @($again.Steps | Where-Object Status -notin 'AlreadyDone', 'Skipped').Name | Should -BeNullOrEmpty
     }
 
     It 'changed bytes under the same file names: X0.PackageFileReused, nothing uploaded or retried' {

@@ -85,6 +85,11 @@ public static class PythonPackageBuilder
 
             Directory.CreateDirectory(outputDirectory);
             var files = new List<PackageFile>();
+            var epochTime = DateTimeOffset.FromUnixTimeSeconds(long.Parse(epoch, CultureInfo.InvariantCulture));
+            foreach (var sdist in sdists)
+            {
+                ReproducibleArchive.NormalizeSdist(sdist, epochTime);
+            }
             foreach (var file in sdists.Concat(wheels.OrderBy(w => w, StringComparer.Ordinal)))
             {
                 var target = Path.Combine(outputDirectory, Path.GetFileName(file));
@@ -146,6 +151,60 @@ public static class PythonPackageBuilder
                 "Fix the project metadata (pyproject.toml), commit, and release a new version; nothing was uploaded", package.Files[0].Path);
         }
         return notes;
+    }
+}
+
+/// <summary>
+/// Makes an sdist byte-for-byte reproducible: setuptools stamps the gzip header and the files it
+/// generates (PKG-INFO, *.egg-info) with the build time, so two builds of one commit differ — and PyPI
+/// then refuses the second as "filename reused", and a re-run in a fresh CI job could never resume.
+/// The archive is rewritten with the same entries and bytes, every time set to the commit's time,
+/// owners cleared, and a gzip header without a timestamp.
+/// </summary>
+public static class ReproducibleArchive
+{
+    public static void NormalizeSdist(string path, DateTimeOffset time)
+    {
+        var temp = path + ".reproducible";
+        using (var input = File.OpenRead(path))
+        using (var gunzip = new GZipStream(input, CompressionMode.Decompress))
+        using (var reader = new TarReader(gunzip))
+        using (var output = File.Create(temp))
+        {
+            using (var gzip = new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true))
+            using (var writer = new TarWriter(gzip, leaveOpen: true))
+            {
+                while (reader.GetNextEntry(copyData: true) is { } entry)
+                {
+                    if (entry.EntryType is TarEntryType.ExtendedAttributes or TarEntryType.GlobalExtendedAttributes) continue;
+                    var type = entry.EntryType switch
+                    {
+                        TarEntryType.V7RegularFile or TarEntryType.ContiguousFile => TarEntryType.RegularFile,
+                        var t => t,
+                    };
+                    var stamp = time.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+                    // PAX with explicit times: no "now" sneaks into atime/ctime, and long names survive.
+                    var copy = new PaxTarEntry(type, entry.Name, new Dictionary<string, string>
+                    {
+                        ["mtime"] = stamp,
+                        ["atime"] = stamp,
+                        ["ctime"] = stamp,
+                    })
+                    {
+                        Mode = entry.Mode,
+                        Uid = 0,
+                        Gid = 0,
+                        UserName = string.Empty,
+                        GroupName = string.Empty,
+                        ModificationTime = time,
+                    };
+                    if (type is TarEntryType.SymbolicLink or TarEntryType.HardLink) copy.LinkName = entry.LinkName;
+                    if (entry.DataStream is not null) copy.DataStream = entry.DataStream;
+                    writer.WriteEntry(copy);
+                }
+            }
+        }
+        File.Move(temp, path, overwrite: true);
     }
 }
 

@@ -322,7 +322,9 @@ public sealed class PyPIStep : ReleaseStep
             // -WhatIf: nothing built yet; say what the index holds for the version.
             return existing.Count == 0
                 ? await PlanWithCredentialsAsync(state, package, client, env, $"upload the sdist and wheel of {package.Name} {package.Version} to {_index} (the version is not there yet)", context).ConfigureAwait(false)
-                : StepPlan.Compute($"{_index} already has {existing.Count} file(s) for {package.Name} {package.Version} ({string.Join(", ", existing.Select(e => e.Filename))}): the build must reproduce them byte for byte");
+                // Todo, not Compute: under -WhatIf only the plan is shown (a Compute plan would be applied).
+                : StepPlan.Todo($"{_index} already has {existing.Count} file(s) for {package.Name} {package.Version} ({string.Join(", ", existing.Select(e => e.Filename))}): the build must reproduce them byte for byte, or the upload fails",
+                    $"{_index}: {package.Name} {package.Version}", "Upload to the Python package index");
         }
 
         _missing = new List<PackageFile>();
@@ -516,7 +518,12 @@ public sealed class NuGetStep : ReleaseStep
                 present.Add($"{package.Name} {package.Version} on {feed}");
             }
         }
-        if (_todo.Count == 0) return StepPlan.AlreadyDone(string.Join("; ", present) + " (same package)");
+        if (_todo.Count == 0 && packages.All(p => p.Files.Count > 0)) return StepPlan.AlreadyDone(string.Join("; ", present) + " (same package)");
+        if (_todo.Count == 0)
+        {
+            // -WhatIf: nothing built to compare yet.
+            return StepPlan.Todo(string.Join("; ", present), string.Join(", ", _feeds.Select(f => f.Display)), "Push packages");
+        }
         if (key is null && _todo.Any(t => !t.Feed.IsFolder))
         {
             throw new X0Exception(ErrorIds.PackageCredentialMissing, X0ErrorCategory.AuthenticationError,

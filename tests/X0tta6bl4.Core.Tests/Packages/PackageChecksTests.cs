@@ -275,3 +275,52 @@ public class ModuleManifestChecksTests
         Assert.Null(PowerShellModulePackager.FindModule(config, VersionText.ParseSemVer("1.3.0")));
     }
 }
+
+public class ReproducibleArchiveTests
+{
+    private static void Sdist(string path, DateTimeOffset time, string longName)
+    {
+        using var file = File.Create(path);
+        using var gzip = new GZipStream(file, CompressionLevel.Fastest);
+        using var writer = new System.Formats.Tar.TarWriter(gzip);
+        foreach (var (name, text) in new[] { ("x-1.0/PKG-INFO", "Metadata-Version: 2.1\nName: x\nVersion: 1.0\n"), ($"x-1.0/{longName}", "print(1)\n") })
+        {
+            var entry = new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, name)
+            {
+                ModificationTime = time,
+                Uid = 1000,
+                UserName = "builder",
+                DataStream = new MemoryStream(Encoding.UTF8.GetBytes(text)),
+            };
+            writer.WriteEntry(entry);
+        }
+    }
+
+    [Fact]
+    public void Two_builds_at_different_times_become_the_same_bytes_with_the_same_content()
+    {
+        using var dir = new TempDirectory("repro");
+        var longName = "src/" + new string('m', 120) + ".py";
+        var a = dir.PathOf("a.tar.gz");
+        var b = dir.PathOf("b.tar.gz");
+        Sdist(a, DateTimeOffset.UtcNow.AddHours(-3), longName);
+        Sdist(b, DateTimeOffset.UtcNow, longName);
+        Assert.NotEqual(File.ReadAllBytes(a), File.ReadAllBytes(b));
+        var commit = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
+        ReproducibleArchive.NormalizeSdist(a, commit);
+        ReproducibleArchive.NormalizeSdist(b, commit);
+        Assert.Equal(File.ReadAllBytes(a), File.ReadAllBytes(b));
+
+        using var gz = new GZipStream(File.OpenRead(a), CompressionMode.Decompress);
+        using var reader = new System.Formats.Tar.TarReader(gz);
+        var names = new List<string>();
+        while (reader.GetNextEntry() is { } e)
+        {
+            names.Add(e.Name);
+            Assert.Equal(commit, e.ModificationTime);
+            Assert.Equal(0, e.Uid);
+        }
+        Assert.Equal(new[] { "x-1.0/PKG-INFO", $"x-1.0/{longName}" }, names);
+        Assert.Equal("x", CoreMetadata.Read(a)["Name"]);
+    }
+}
