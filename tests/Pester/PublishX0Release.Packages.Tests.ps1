@@ -406,6 +406,16 @@ Describe 'Publish-X0Release publishes this module to a local repository and a Nu
         (Invoke-X0PackageStandIn $Nu GET /stats).pushes | Should -Be 1
     }
 
+    It 'a re-run without the built nupkg (a fresh CI job) packs the very same bytes and pushes nothing' {
+        Remove-Item (Join-Path $ModRepo "out/releases/v$ModuleVersion/packages") -Recurse -Force
+        $r = Publish-X0Release @Publish
+        (Get-Step $r 'Packages').Status | Should -Be 'Done'
+        ($r.Packages | Where-Object Ecosystem -eq 'PowerShell').Files[0].Sha256 | Should -Be ($First.Packages | Where-Object Ecosystem -eq 'PowerShell').Files[0].Sha256
+        (Get-Step $r 'NuGet').Status | Should -Be 'AlreadyDone'
+        (Get-Step $r 'Assets').Status | Should -Be 'AlreadyDone'
+        (Invoke-X0PackageStandIn $Nu GET /stats).pushes | Should -Be 1
+    }
+
     It 'Save-PSResource brings it back from both repositories and it imports and runs in a new pwsh' {
         $work = New-X0TempDirectory 'save-back'
         $script = Join-Path $work 'save.ps1'

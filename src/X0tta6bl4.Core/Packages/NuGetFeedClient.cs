@@ -201,9 +201,15 @@ public sealed class NuGetFeedClient : IDisposable
         return Directory.Exists(Path.Combine(folder, id.ToLowerInvariant())) ? candidates[2] : candidates[0];
     }
 
+    /// <summary>Parts of the package format, not of the package: signatures and the OPC bookkeeping a packer names at random.</summary>
+    private static bool IsPackagingPart(string name) =>
+        name.Equals(".signature.p7s", StringComparison.OrdinalIgnoreCase) || name.Equals("_rels/.rels", StringComparison.Ordinal)
+        || name.Equals("[Content_Types].xml", StringComparison.Ordinal)
+        || (name.StartsWith("package/services/metadata/core-properties/", StringComparison.Ordinal) && name.EndsWith(".psmdcp", StringComparison.Ordinal));
+
     /// <summary>
-    /// Same package? Same bytes, or — since nuget.org adds a repository signature — the same entries
-    /// apart from .signature.p7s.
+    /// Same package? Same bytes, or the same nuspec and files: nuget.org adds a repository signature,
+    /// and another pack of the same content names its bookkeeping parts differently.
     /// </summary>
     public static bool SameContent(byte[] ours, byte[] theirs)
     {
@@ -213,7 +219,7 @@ public sealed class NuGetFeedClient : IDisposable
             static Dictionary<string, string> Entries(byte[] bytes)
             {
                 using var zip = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
-                return zip.Entries.Where(e => !e.FullName.Equals(".signature.p7s", StringComparison.OrdinalIgnoreCase) && !e.FullName.EndsWith('/'))
+                return zip.Entries.Where(e => !IsPackagingPart(e.FullName) && !e.FullName.EndsWith('/'))
                     .ToDictionary(e => e.FullName, e =>
                     {
                         using var s = e.Open();

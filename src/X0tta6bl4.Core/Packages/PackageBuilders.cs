@@ -206,6 +206,77 @@ public static class ReproducibleArchive
         }
         File.Move(temp, path, overwrite: true);
     }
+
+    /// <summary>
+    /// Makes a nupkg reproducible: NuGet's packer stamps entries with the pack time and gives the
+    /// core-properties part a random name and the relationships random ids. Rewritten with the same
+    /// content in a fixed order, every time set to the commit's, and names and ids derived from the nuspec.
+    /// </summary>
+    public static void NormalizeNupkg(string path, DateTimeOffset time)
+    {
+        var entries = new List<(string Name, byte[] Bytes)>();
+        using (var zip = ZipFile.OpenRead(path))
+        {
+            foreach (var e in zip.Entries.Where(e => !e.FullName.EndsWith('/')))
+            {
+                using var s = e.Open();
+                using var ms = new MemoryStream();
+                s.CopyTo(ms);
+                entries.Add((e.FullName, ms.ToArray()));
+            }
+        }
+        var nuspec = entries.FirstOrDefault(e => !e.Name.Contains('/') && e.Name.EndsWith(".nuspec", StringComparison.OrdinalIgnoreCase));
+        if (nuspec.Name is null) return;
+        var seed = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(nuspec.Bytes)).ToLowerInvariant();
+        const string CorePrefix = "package/services/metadata/core-properties/";
+        var renames = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var core in entries.Where(e => e.Name.StartsWith(CorePrefix, StringComparison.Ordinal) && e.Name.EndsWith(".psmdcp", StringComparison.Ordinal)).ToList())
+        {
+            renames[core.Name] = CorePrefix + seed[..32] + ".psmdcp";
+        }
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var (name, bytes) = entries[i];
+            if (renames.TryGetValue(name, out var renamed)) entries[i] = (renamed, bytes);
+            if (name == "_rels/.rels")
+            {
+                var text = System.Text.Encoding.UTF8.GetString(bytes);
+                foreach (var (from, to) in renames) text = text.Replace("/" + from, "/" + to, StringComparison.Ordinal);
+                text = Regex.Replace(text, "Target=\"(?<t>[^\"]+)\"(?<mid>[^>]*?)Id=\"R[0-9A-Fa-f]+\"", m =>
+                    $"Target=\"{m.Groups["t"].Value}\"{m.Groups["mid"].Value}Id=\"R{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(seed + m.Groups["t"].Value)))[..16]}\"");
+                entries[i] = (name, System.Text.Encoding.UTF8.GetBytes(text));
+            }
+            if (name == "[Content_Types].xml")
+            {
+                // The packer lists extensions in file-enumeration order: sort them.
+                var text = System.Text.Encoding.UTF8.GetString(bytes);
+                var items = Regex.Matches(text, @"<(Default|Override)\b[^>]*/>").ToList();
+                if (items.Count > 1)
+                {
+                    var between = text[(items[0].Index + items[0].Length)..items[1].Index];
+                    var sorted = string.Join(between, items.Select(m => m.Value).OrderBy(v => v, StringComparer.Ordinal));
+                    text = text[..items[0].Index] + sorted + text[(items[^1].Index + items[^1].Length)..];
+                    entries[i] = (name, System.Text.Encoding.UTF8.GetBytes(text));
+                }
+            }
+        }
+        static int Rank(string n) => n == "_rels/.rels" ? 0 : !n.Contains('/') && n.EndsWith(".nuspec", StringComparison.OrdinalIgnoreCase) ? 1
+            : n == "[Content_Types].xml" ? 4 : n.StartsWith("package/", StringComparison.Ordinal) ? 3 : 2;
+        var temp = path + ".reproducible";
+        using (var output = File.Create(temp))
+        using (var zip = new ZipArchive(output, ZipArchiveMode.Create))
+        {
+            var stamp = new DateTimeOffset(time.UtcDateTime.Year < 1980 ? new DateTime(1980, 1, 1) : time.UtcDateTime, TimeSpan.Zero);
+            foreach (var (name, bytes) in entries.OrderBy(e => Rank(e.Name)).ThenBy(e => e.Name, StringComparer.Ordinal))
+            {
+                var entry = zip.CreateEntry(name, CompressionLevel.Optimal);
+                entry.LastWriteTime = stamp;
+                using var s = entry.Open();
+                s.Write(bytes);
+            }
+        }
+        File.Move(temp, path, overwrite: true);
+    }
 }
 
 /// <summary>
@@ -300,7 +371,8 @@ public static class PowerShellModulePackager
         }
         """;
 
-    public static async Task<BuiltPackage> PackAsync(string moduleFolder, SemVersion tagVersion, string outputDirectory, IReadOnlyList<string>? powerShell, X0Context context)
+    public static async Task<BuiltPackage> PackAsync(string moduleFolder, SemVersion tagVersion, string outputDirectory, IReadOnlyList<string>? powerShell,
+        DateTimeOffset commitTime, X0Context context)
     {
         var (name, version) = CheckManifest(moduleFolder, tagVersion);
         var host = powerShell is { Count: > 0 } ? powerShell : (ProcessRunner.FindOnPath("pwsh") is { } pwsh ? new[] { pwsh } : null);
@@ -337,6 +409,7 @@ public static class PowerShellModulePackager
                 throw new X0Exception(ErrorIds.PackageInvalid, X0ErrorCategory.InvalidData, $"a package {name} {version}", $"{id} {packed}",
                     "Check the module manifest", nupkg);
             }
+            ReproducibleArchive.NormalizeNupkg(nupkg, commitTime);
             Directory.CreateDirectory(outputDirectory);
             var target = Path.Combine(outputDirectory, Path.GetFileName(nupkg));
             File.Move(nupkg, target, overwrite: true);
@@ -375,7 +448,8 @@ public static class DotNetPackager
         return Directory.GetFiles(config.Root, "*.csproj");
     }
 
-    public static async Task<IReadOnlyList<BuiltPackage>> PackAsync(IReadOnlyList<string> projects, SemVersion version, string outputDirectory, X0Context context)
+    public static async Task<IReadOnlyList<BuiltPackage>> PackAsync(IReadOnlyList<string> projects, SemVersion version, string outputDirectory,
+        DateTimeOffset commitTime, X0Context context)
     {
         var dotnet = ProcessRunner.FindOnPath("dotnet") ?? throw new X0Exception(ErrorIds.ToolNotAvailable, X0ErrorCategory.NotInstalled,
             "the dotnet CLI", "none on PATH", "Install the .NET SDK", "dotnet");
@@ -410,6 +484,7 @@ public static class DotNetPackager
                     throw new X0Exception(ErrorIds.PackageInvalid, X0ErrorCategory.InvalidData, $"{id} packed as {version}", packed,
                         "Remove a hard-coded <PackageVersion> from the project", nupkg);
                 }
+                ReproducibleArchive.NormalizeNupkg(nupkg, commitTime);
                 var target = Path.Combine(outputDirectory, Path.GetFileName(nupkg));
                 File.Move(nupkg, target, overwrite: true);
                 packages.Add(new BuiltPackage(PackageEcosystem.DotNet, id, packed, new[] { PackageFile.Of(target, "nupkg") }));

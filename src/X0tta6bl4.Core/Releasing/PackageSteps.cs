@@ -262,6 +262,8 @@ public static class PackageBuild
         var env = PackageSteps.Env(options);
         var built = new List<BuiltPackage>();
         var index = 0;
+        var epoch = (await new Git.GitCli(config.Root).RunAsync(new[] { "log", "-1", "--format=%ct", commit }, context.Cancellation).ConfigureAwait(false)).StandardOutput.Trim();
+        var commitTime = DateTimeOffset.FromUnixTimeSeconds(long.Parse(epoch, System.Globalization.CultureInfo.InvariantCulture));
         foreach (var eco in plan.Ecosystems)
         {
             context.Cancellation.ThrowIfCancellationRequested();
@@ -277,10 +279,10 @@ public static class PackageBuild
                     built.Add(python with { Checks = python.Checks.Concat(checks).ToList() });
                     break;
                 case PackageEcosystem.PowerShell:
-                    built.Add(await PowerShellModulePackager.PackAsync(plan.ModulePath!, version, output, options.PowerShell, context).ConfigureAwait(false));
+                    built.Add(await PowerShellModulePackager.PackAsync(plan.ModulePath!, version, output, options.PowerShell, commitTime, context).ConfigureAwait(false));
                     break;
                 case PackageEcosystem.DotNet:
-                    built.AddRange(await DotNetPackager.PackAsync(plan.DotNetProjects, version, output, context).ConfigureAwait(false));
+                    built.AddRange(await DotNetPackager.PackAsync(plan.DotNetProjects, version, output, commitTime, context).ConfigureAwait(false));
                     break;
             }
         }

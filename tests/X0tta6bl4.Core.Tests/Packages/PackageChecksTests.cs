@@ -324,3 +324,52 @@ public class ReproducibleArchiveTests
         Assert.Equal("x", CoreMetadata.Read(a)["Name"]);
     }
 }
+
+public class ReproducibleNupkgTests
+{
+    private static string Pack(TempDirectory dir, string name, string coreId, string relsIds, DateTimeOffset time, bool reversed)
+    {
+        var path = dir.PathOf(name);
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
+        var core = $"package/services/metadata/core-properties/{coreId}.psmdcp";
+        var parts = new List<(string, string)>
+        {
+            ("_rels/.rels", $"<Relationships><Relationship Type=\"m\" Target=\"/Greeter.nuspec\" Id=\"R{relsIds}1\" /><Relationship Type=\"c\" Target=\"/{core}\" Id=\"R{relsIds}2\" /></Relationships>"),
+            ("Greeter.nuspec", "<package><metadata><id>Greeter</id><version>1.2.0</version></metadata></package>"),
+            ("Greeter.psm1", "function Get-Greeting { 'hi' }"),
+            ("en-US/about_Greeter.help.txt", "help"),
+            (core, "<coreProperties/>"),
+            ("[Content_Types].xml", "<Types/>"),
+        };
+        if (reversed) parts.Reverse();
+        foreach (var (entryName, text) in parts)
+        {
+            var e = zip.CreateEntry(entryName);
+            e.LastWriteTime = time;
+            using var w = new StreamWriter(e.Open());
+            w.Write(text);
+        }
+        return path;
+    }
+
+    [Fact]
+    public void Two_packs_of_the_same_module_become_the_same_bytes_and_compare_as_the_same_package()
+    {
+        using var dir = new TempDirectory("nupkg");
+        var a = Pack(dir, "a.nupkg", "0123456789abcdef0123456789abcdef", "AAAA", DateTimeOffset.UtcNow.AddDays(-1), reversed: false);
+        var b = Pack(dir, "b.nupkg", "fedcba9876543210fedcba9876543210", "BBBB", DateTimeOffset.UtcNow, reversed: true);
+        Assert.True(NuGetFeedClient.SameContent(File.ReadAllBytes(a), File.ReadAllBytes(b)), "the bookkeeping parts do not count");
+        var commit = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
+        ReproducibleArchive.NormalizeNupkg(a, commit);
+        ReproducibleArchive.NormalizeNupkg(b, commit);
+        Assert.Equal(File.ReadAllBytes(a), File.ReadAllBytes(b));
+        using var zip = ZipFile.OpenRead(a);
+        Assert.Equal("_rels/.rels", zip.Entries[0].FullName);
+        Assert.Equal("Greeter.nuspec", zip.Entries[1].FullName);
+        Assert.Equal("[Content_Types].xml", zip.Entries[^1].FullName);
+        var core = Assert.Single(zip.Entries, e => e.FullName.EndsWith(".psmdcp", StringComparison.Ordinal)).FullName;
+        using var rels = new StreamReader(zip.GetEntry("_rels/.rels")!.Open());
+        Assert.Contains("/" + core, rels.ReadToEnd(), StringComparison.Ordinal);
+        Assert.Equal(NuGetPackageReader.IdAndVersion(a), ("Greeter", "1.2.0"));
+    }
+}
