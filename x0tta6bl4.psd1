@@ -20,6 +20,7 @@
         'Invoke-X0Test'
         'Build-X0Image'
         'Get-X0ReleaseNote'
+        'Build-X0Package'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

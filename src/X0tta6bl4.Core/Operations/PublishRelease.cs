@@ -22,6 +22,9 @@ public sealed record PublishReleaseResult(
     bool TestsSkipped,
     IReadOnlyList<ReleaseImage>? Images = null)
 {
+    /// <summary>The packages of the release (built, checked, published by the package steps).</summary>
+    public IReadOnlyList<Packages.BuiltPackage> Packages { get; init; } = Array.Empty<Packages.BuiltPackage>();
+
     public bool Succeeded => Steps.All(s => s.Status != StepStatus.Failed);
     public StepResult? FirstFailure => Steps.FirstOrDefault(s => s.Status == StepStatus.Failed);
 }
@@ -33,7 +36,11 @@ public sealed class ReleaseCollaborators
     public required IQualityGates Gates { get; init; }
     /// <summary>Builds a GitHub gateway for an API base and token.</summary>
     public required Func<Uri, string, IGitHubReleaseGateway> GitHub { get; init; }
-    /// <summary>Further steps (packages) that run before the GitHub release step.</summary>
+    /// <summary>Steps that produce files for the release (packages), run after the notes and before the assets.</summary>
+    public IReadOnlyList<ReleaseStep> BuildSteps { get; init; } = Array.Empty<ReleaseStep>();
+    /// <summary>Steps that publish to package indexes, run before the GitHub release announces the version.</summary>
+    public IReadOnlyList<ReleaseStep> PublishSteps { get; init; } = Array.Empty<ReleaseStep>();
+    /// <summary>Further steps, run after the images and before the index uploads.</summary>
     public IReadOnlyList<ReleaseStep> ExtraSteps { get; init; } = Array.Empty<ReleaseStep>();
 }
 
@@ -99,12 +106,14 @@ public sealed class PublishRelease
             new PreflightStep(_collaborators.Notes, github),
             new GatesStep(_collaborators.Gates),
             new NotesStep(),
-            new AssetsStep(),
-            new ImagesStep(),
         };
-        // Every other target (packages, …) goes out before the GitHub release is published, so a
-        // published release always means everything it announces exists.
+        steps.AddRange(_collaborators.BuildSteps);
+        steps.Add(new AssetsStep());
+        steps.Add(new ImagesStep());
         steps.AddRange(_collaborators.ExtraSteps);
+        // Index uploads and every other target go out before the GitHub release is published, so a
+        // published release always means everything it announces exists.
+        steps.AddRange(_collaborators.PublishSteps);
         steps.Add(new GitHubReleaseStep(github, skipReason));
 
         IReadOnlyList<StepResult> results;
@@ -148,7 +157,10 @@ public sealed class PublishRelease
 
         return new PublishReleaseResult(state.VersionText, state.Tag, state.Commit, state.GitHubRepository, state.ReleaseUrl,
             Draft: state.GitHubRepository is not null && !state.Published, state.IsPrerelease, state.Notes?.Markdown,
-            state.OutputDirectory, results, state.Assets.ToList(), state.Gates, request.SkipTests, state.Images.ToList());
+            state.OutputDirectory, results, state.Assets.ToList(), state.Gates, request.SkipTests, state.Images.ToList())
+        {
+            Packages = state.Packages.ToList(),
+        };
     }
 
     private static GitHubRemote ParseOwnerName(string repository)

@@ -107,6 +107,11 @@ public sealed class AssetsStep : ReleaseStep
             }
             result.AddRange(matches);
         }
+        // The packages built for this release are assets too (PyPI's files, the module's nupkg); they win
+        // over same-named files in dist/, which may come from another build.
+        var packaged = state.Packages.SelectMany(p => p.Files).Select(f => f.Path).ToList();
+        result.AddRange(packaged);
+        var packagedNames = packaged.Select(Path.GetFileName).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var dist = Path.Combine(root, "dist");
         if (state.Request.Assets.Count == 0 && Directory.Exists(dist))
         {
@@ -115,7 +120,11 @@ public sealed class AssetsStep : ReleaseStep
             foreach (var file in Directory.GetFiles(dist).OrderBy(f => f, StringComparer.Ordinal))
             {
                 var name = Path.GetFileName(file);
-                if (spellings.Any(s => name.Contains(s, StringComparison.OrdinalIgnoreCase)))
+                if (packagedNames.Contains(name))
+                {
+                    context.Log.Verbose($"dist/{name}: the release attaches the package it built from the tag instead");
+                }
+                else if (spellings.Any(s => name.Contains(s, StringComparison.OrdinalIgnoreCase)))
                 {
                     result.Add(file);
                 }

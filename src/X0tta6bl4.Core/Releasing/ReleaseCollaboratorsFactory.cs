@@ -16,8 +16,11 @@ public static class ReleaseCollaboratorsFactory
 
     /// <param name="powerShell">How to start a child pwsh for PowerShell projects' gates (the cmdlet knows its host).</param>
     public static ReleaseCollaborators Create(X0Context context, TimeSpan maxWait, IReadOnlyList<string>? powerShell = null,
-        Func<HttpMessageHandler>? innerHandler = null, IReadOnlyList<ReleaseStep>? extraSteps = null) => new()
+        Func<HttpMessageHandler>? innerHandler = null, IReadOnlyList<ReleaseStep>? extraSteps = null,
+        Packages.PackageReleaseOptions? packages = null) => new()
     {
+        BuildSteps = packages is null ? Array.Empty<ReleaseStep>() : PackageSteps.Build(packages),
+        PublishSteps = packages is null ? Array.Empty<ReleaseStep>() : PackageSteps.Publish(packages),
         Notes = new ConventionalNotesSource(context),
         Gates = new TestGateAdapter(powerShell is { Count: > 0 } ? new ToolCommand(powerShell[0], powerShell.Skip(1).ToArray()) : null),
         GitHub = (api, token) => new HttpReleaseGateway(

@@ -75,6 +75,8 @@ public sealed class ReleaseState
     public GateSummary? Gates { get; set; }
     public List<ReleaseAsset> Assets { get; } = new();
     public List<ReleaseImage> Images { get; } = new();
+    /// <summary>The release's packages (built by the Packages step; attached as assets and published by the index steps).</summary>
+    public List<Packages.BuiltPackage> Packages { get; } = new();
     /// <summary>The folder holding the local copy of the release (notes, assets, SHA256SUMS).</summary>
     public string OutputDirectory { get; set; } = string.Empty;
     public string? ReleaseUrl { get; set; }

@@ -4,6 +4,7 @@ using System.Security;
 using X0tta6bl4.Core.Ci;
 using X0tta6bl4.Core.Diagnostics;
 using X0tta6bl4.Core.Operations;
+using X0tta6bl4.Core.Packages;
 using X0tta6bl4.Core.Releasing;
 using X0tta6bl4.Models;
 
@@ -89,6 +90,38 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
     [ValidateNotNullOrEmpty]
     public string? Notes { get; set; }
 
+    /// <summary>Which packages to build and publish (default: detected). None leaves packages out.</summary>
+    [Parameter]
+    [ValidateSet("Python", "PowerShell", "DotNet", "None")]
+    public string[]? Package { get; set; }
+
+    /// <summary>The Python index: upload URL, pypi, testpypi or a configured name.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PyPIRepository { get; set; }
+
+    /// <summary>A PyPI API token.</summary>
+    [Parameter]
+    public SecureString? PyPIToken { get; set; }
+
+    /// <summary>PyPI credentials: user __token__ with the token as password (or a private index's user).</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? PyPICredential { get; set; }
+
+    /// <summary>Upload to PyPI with trusted publishing (GitHub Actions OIDC) even when a token is set.</summary>
+    [Parameter]
+    public SwitchParameter TrustedPublishing { get; set; }
+
+    /// <summary>NuGet feeds for nupkgs: PSGallery, nuget.org, a v3 index URL, a v2 push URL, a folder, or a registered PSResourceGet repository.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? NuGetRepository { get; set; }
+
+    /// <summary>The API key for NuGet feeds and the PowerShell Gallery.</summary>
+    [Parameter]
+    public SecureString? NuGetApiKey { get; set; }
+
     /// <summary>Binds from Step-X0Version: a NoRelease result means there is nothing to publish.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
     public string? Status { get; set; }
@@ -107,10 +140,11 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
         var token = ResolveToken(root);
         var whatIf = IsWhatIf();
         var host = PowerShellHostCommand();
-        RunWorker(scope => RunAsync(scope, root, token, whatIf, host));
+        var packages = PackageOptions(root, host);
+        RunWorker(scope => RunAsync(scope, root, token, whatIf, host, packages));
     }
 
-    private async Task RunAsync(WorkerScope scope, string root, string? token, bool whatIf, string[]? host)
+    private async Task RunAsync(WorkerScope scope, string root, string? token, bool whatIf, string[]? host, PackageReleaseOptions packages)
     {
         var request = new ReleaseRequest
         {
@@ -132,7 +166,7 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
             ImageRepository = ImageRepository,
         };
         scope.Run.Path = root;
-        var operation = new PublishRelease(ReleaseCollaboratorsFactory.Create(scope.Context, request.MaxWait, host));
+        var operation = new PublishRelease(ReleaseCollaboratorsFactory.Create(scope.Context, request.MaxWait, host, packages: packages));
         var result = await operation.RunAsync(request, scope.Context, whatIf, (target, action) => scope.ShouldProcessAsync(target, action)).ConfigureAwait(false);
 
         var output = new X0Release
@@ -173,6 +207,14 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
                 Digest = i.Digest,
                 Target = i.Target,
             }).ToArray(),
+            Packages = result.Packages.Select(p => new X0Package
+            {
+                Ecosystem = p.Ecosystem.ToString(),
+                Name = p.Name,
+                Version = p.Version,
+                Checks = p.Checks.ToArray(),
+                Files = p.Files.Select(f => new X0PackageFile { Name = f.Name, Kind = f.Kind, Size = f.Size, Sha256 = f.Sha256, Path = f.Path }).ToArray(),
+            }).ToArray(),
         };
 
         scope.Run.Version = output.Version;
@@ -207,6 +249,74 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
         };
         lines.AddRange(r.Steps.Select(s => $"| {s.Name} | {s.Status} | {s.Detail.Replace("|", "\\|", StringComparison.Ordinal)} |"));
         return string.Join("\n", lines) + "\n";
+    }
+
+    /// <summary>Package parameters, SecretManagement secrets named in config, and PSResourceGet repository names resolved here (on the pipeline thread).</summary>
+    private PackageReleaseOptions PackageOptions(string root, string[]? host)
+    {
+        var package = Package ?? Array.Empty<string>();
+        string? pypiToken = null, pypiUser = null;
+        if (PyPIToken is not null) pypiToken = ReadSecret(PyPIToken);
+        else if (PyPICredential is not null)
+        {
+            pypiToken = PyPICredential.GetNetworkCredential().Password;
+            pypiUser = string.IsNullOrWhiteSpace(PyPICredential.UserName) ? null : PyPICredential.UserName;
+        }
+        else if (PackageSteps.SecretName(root, "pypi", "token_secret") is { } pypiSecret) pypiToken = FromNamedSecret(pypiSecret, "pypi.token_secret");
+        string? nugetKey = NuGetApiKey is not null ? ReadSecret(NuGetApiKey)
+            : PackageSteps.SecretName(root, "nuget", "api_key_secret") is { } nugetSecret ? FromNamedSecret(nugetSecret, "nuget.api_key_secret") : null;
+        if (!string.IsNullOrWhiteSpace(pypiToken)) pypiToken = SecretRedactor.Register(pypiToken);
+        if (!string.IsNullOrWhiteSpace(nugetKey)) nugetKey = SecretRedactor.Register(nugetKey);
+        return new PackageReleaseOptions
+        {
+            Skip = package.Contains("None", StringComparer.OrdinalIgnoreCase),
+            Ecosystems = package.Length == 0 || package.Contains("None", StringComparer.OrdinalIgnoreCase)
+                ? null
+                : package.Select(p => Enum.Parse<PackageEcosystem>(p, ignoreCase: true)).ToArray(),
+            PyPIRepository = PyPIRepository,
+            PyPIToken = string.IsNullOrWhiteSpace(pypiToken) ? null : pypiToken,
+            PyPIUser = pypiUser,
+            TrustedPublishing = TrustedPublishing,
+            NuGetRepositories = (NuGetRepository ?? Array.Empty<string>()).Select(r => ResolveFeed(r, root)).ToArray(),
+            NuGetApiKey = string.IsNullOrWhiteSpace(nugetKey) ? null : nugetKey,
+            PowerShell = host,
+        };
+    }
+
+    /// <summary>A registered PSResourceGet repository name becomes its URI; URLs, folders, PSGallery and nuget.org pass through.</summary>
+    private string ResolveFeed(string spec, string root)
+    {
+        if (spec.Equals("PSGallery", StringComparison.OrdinalIgnoreCase) || spec.Equals("nuget.org", StringComparison.OrdinalIgnoreCase)
+            || Uri.TryCreate(spec, UriKind.Absolute, out _) || spec.IndexOfAny(new[] { '/', '\\', '.' }) >= 0)
+        {
+            return Uri.TryCreate(spec, UriKind.Absolute, out _) ? spec : GetUnresolvedProviderPathFromPSPath(spec);
+        }
+        var found = InvokeCommand.InvokeScript("param($n) Get-PSResourceRepository -Name $n -ErrorAction SilentlyContinue | Select-Object -First 1 -ExpandProperty Uri",
+            true, System.Management.Automation.Runspaces.PipelineResultTypes.Output, null, spec);
+        if (found.Count > 0 && found[0]?.BaseObject is Uri uri)
+        {
+            WriteVerbose($"-NuGetRepository {spec} is the PSResourceGet repository at {uri}");
+            return uri.IsFile ? uri.LocalPath : uri.ToString();
+        }
+        return GetUnresolvedProviderPathFromPSPath(System.IO.Path.Combine(root, spec));
+    }
+
+    private string? FromNamedSecret(string name, string setting)
+    {
+        var available = InvokeCommand.InvokeScript("Get-Command -Name Get-Secret -ErrorAction SilentlyContinue");
+        if (available.Count == 0)
+        {
+            WriteWarning($"{setting} = '{name}' is configured but Microsoft.PowerShell.SecretManagement is not installed.");
+            return null;
+        }
+        var secret = InvokeCommand.InvokeScript("param($n) Get-Secret -Name $n -ErrorAction Stop", true, System.Management.Automation.Runspaces.PipelineResultTypes.Output, null, name);
+        return secret.Count == 0 ? null : secret[0].BaseObject switch
+        {
+            SecureString s => ReadSecret(s),
+            string s => s,
+            PSCredential c => c.GetNetworkCredential().Password,
+            _ => null,
+        };
     }
 
     private string? ResolveToken(string root)

@@ -22,6 +22,8 @@ public sealed class X0Release
     public bool TestsSkipped { get; init; }
     /// <summary>Images this run pushed (empty when they were already published or not requested).</summary>
     public X0ReleaseImage[] Images { get; init; } = Array.Empty<X0ReleaseImage>();
+    /// <summary>The packages built, checked and published (PyPI, NuGet feeds, the PowerShell Gallery).</summary>
+    public X0Package[] Packages { get; init; } = Array.Empty<X0Package>();
 
     public override string ToString() => $"{Tag} ({(Succeeded ? "ok" : "failed")})";
 }
