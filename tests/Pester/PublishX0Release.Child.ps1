@@ -28,7 +28,7 @@ if ($StartSignal) {
     }
 }
 
-$release = Publish-X0Release -Path $Path -Repository $Repository -ApiUrl $ApiUrl -SkipTests:$SkipTests -ErrorAction Continue -ErrorVariable failures
+$release = Publish-X0Release -Path $Path -Repository $Repository -ApiUrl $ApiUrl -Package None -SkipTests:$SkipTests -ErrorAction Continue -ErrorVariable failures
 [ordered]@{
     Pid       = $PID
     Succeeded = $release.Succeeded

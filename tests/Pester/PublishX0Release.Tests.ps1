@@ -32,7 +32,8 @@ BeforeAll {
     $script:Token = 'ghp_release' + [guid]::NewGuid().ToString('N')
     $env:GITHUB_TOKEN = $Token
     $script:Repository = 'octo/sample'
-    $script:Gh = @{ Repository = $Repository; ApiUrl = $StandIn.ApiUrl }
+    # These cases are about the GitHub release; packages have their own suite (-Package None keeps dist/ as built here).
+    $script:Gh = @{ Repository = $Repository; ApiUrl = $StandIn.ApiUrl; Package = 'None' }
 
     function New-ReleaseProject([string] $Name = 'publish') {
         <# The sample with a bare remote, v3.2.0 tagged and pushed, then categorized commits to release. #>
@@ -114,8 +115,8 @@ Describe 'Publish-X0Release against the contract-checked GitHub stand-in' {
 
         $release | Should -BeOfType ([X0tta6bl4.Models.X0Release])
         $release.Succeeded | Should -BeTrue
-        $release.Steps.Name | Should -Be @('Preflight', 'Gates', 'Notes', 'Assets', 'Images', 'GitHub Release')
-        $release.Steps.Status | Should -Be @('Done', 'Done', 'Done', 'Done', 'Skipped', 'Done')
+        $release.Steps.Name | Should -Be @('Preflight', 'Gates', 'Notes', 'Packages', 'Assets', 'Images', 'PyPI', 'NuGet', 'GitHub Release')
+        $release.Steps.Status | Should -Be @('Done', 'Done', 'Done', 'Skipped', 'Done', 'Skipped', 'Skipped', 'Skipped', 'Done')
         $release.TestRun.Succeeded | Should -BeTrue
         $release.Version | Should -Be '3.3.0'
         $release.Url | Should -Be "https://github.com/$Repository/releases/tag/v3.3.0"
@@ -154,7 +155,7 @@ Describe 'Publish-X0Release against the contract-checked GitHub stand-in' {
         $child.ExitCode | Should -Be 0 -Because $child.Output
         $again = Get-Content -Raw $result | ConvertFrom-Json
         # Images were not requested: Skipped with the reason, the same in both runs.
-        $again.Steps.Status | Should -Be @('AlreadyDone', 'AlreadyDone', 'AlreadyDone', 'AlreadyDone', 'Skipped', 'AlreadyDone')
+        $again.Steps.Status | Should -Be @('AlreadyDone', 'AlreadyDone', 'AlreadyDone', 'Skipped', 'AlreadyDone', 'Skipped', 'Skipped', 'Skipped', 'AlreadyDone')
         $again.Draft | Should -BeFalse
         $again.Url | Should -Be $release.Url
         $again.TestsPassed | Should -Be $release.TestRun.Passed -Because 'the gates that passed on this commit are reported with their counts'
@@ -380,7 +381,7 @@ Describe 'Publish-X0Release against the contract-checked GitHub stand-in' {
         Invoke-X0StandIn POST /stats/reset | Out-Null
 
         $plan = Publish-X0Release -Path $repo @Gh -WhatIf
-        $plan.Steps.Status | Should -Be @('Done', 'Planned', 'Planned', 'Planned', 'Skipped', 'Planned')
+        $plan.Steps.Status | Should -Be @('Done', 'Planned', 'Planned', 'Skipped', 'Planned', 'Skipped', 'Skipped', 'Skipped', 'Planned')
         ($plan.Steps | Where-Object Name -eq 'GitHub Release').Detail | Should -Match 'create a draft v3\.3\.0 on octo/sample, upload 3 asset'
         (Get-Stats).mutations | Should -Be 0
         (Get-Stats).requests | Should -BeGreaterOrEqual 2 -Because 'the preflight reads the permissions and the plan reads the releases'

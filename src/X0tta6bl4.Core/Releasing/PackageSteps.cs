@@ -315,6 +315,15 @@ public sealed class PyPIStep : ReleaseStep
         if (package is null) return StepPlan.Skip("no Python package in this release");
         var env = PackageSteps.Env(_options);
         _index = PyPIIndex.Resolve(_options.PyPIRepository, state.Config, env);
+        // No way to upload: say so without touching the network (an offline or private machine must
+        // not fail a local release on an index it was never asked to publish to).
+        var settings = ConfigLoader.Table(state.Config.Settings, "pypi");
+        var trusted = _options.TrustedPublishing || (ConfigLoader.Bool(settings, "trusted_publishing") ?? false);
+        if (!trusted && PyPICredential.Resolve(_options, env) is null && PackageSteps.EnvValue(env, "ACTIONS_ID_TOKEN_REQUEST_URL") is null)
+        {
+            context.Log.Warning($"No PyPI credentials: {package.Name} {package.Version} is not uploaded to {_index}.");
+            return StepPlan.Skip($"no PyPI token (-PyPIToken, PYPI_API_TOKEN, TWINE_PASSWORD or pypi.token_secret) and no GitHub Actions OIDC token for trusted publishing: {package.Name} {package.Version} not uploaded to {_index}");
+        }
         using var client = new PyPIClient(_index, _options.Handler);
         var ct = context.Cancellation;
         var existing = await client.GetReleaseFilesAsync(package.Name, package.Version, ct).ConfigureAwait(false);
