@@ -13,12 +13,14 @@
     FormatsToProcess     = @('x0tta6bl4.format.ps1xml')
     CmdletsToExport      = @(
         'Step-X0Version'
+        'Publish-X0Release'
         'Get-X0Run'
         'Get-X0RunLog'
         'Wait-X0Run'
         'Invoke-X0Test'
         'Build-X0Image'
         'Get-X0ReleaseNote'
+        'Build-X0Package'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

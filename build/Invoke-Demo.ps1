@@ -61,7 +61,7 @@ Get-Content (Join-Path $Work 'pyproject.toml') | Select-String '^version'
 Step-X0Version -Release | Format-Table
 
 Show 'Conventional Commits decide: Step-X0Version -Auto (the release commit carries CHANGELOG.md)'
-Add-Content -Path (Join-Path $Work 'src/mape_k/analyzer.py') -Value '# sustained-anomaly window'
+Add-Content -Path (Join-Path $Work 'src/mape_k/analyzer.py') -Value "`n`n# sustained-anomaly window"
 Invoke-DemoGit commit -q -am 'feat(analyzer): detect sustained anomalies (#42)'
 Add-Content -Path (Join-Path $Work 'src/mape_k/analyzer.py') -Value '# empty window guard'
 Invoke-DemoGit commit -q -am "fix(analyzer): guard empty windows`n`nCloses #43"
@@ -72,6 +72,21 @@ Invoke-DemoGit show --stat --format='%s' HEAD
 Show 'Nothing releasable: a NoRelease object, not an error'
 Invoke-DemoGit commit -q --allow-empty -m 'docs: explain the window'
 Step-X0Version -Auto | Format-Table
+
+Show 'Release: Step-X0Version -Patch -Push, build the packages, then | Publish-X0Release'
+$bump = Step-X0Version -Patch -Push
+if (Test-Path /usr/bin/python3) {
+    & /usr/bin/python3 -m build --no-isolation --outdir (Join-Path $Work 'dist') $Work 2>&1 | Select-Object -Last 1 | Write-Host
+}
+# No GitHub remote here: the embedded default produces the release locally and says why the GitHub step is skipped.
+$release = $bump | Publish-X0Release
+$release | Format-List
+$release.Steps | Format-Table
+$release.Assets | Format-Table
+Get-Content (Join-Path $release.OutputDirectory 'NOTES.md') | Write-Host
+
+Show 'The same release again: every step reads its target first, nothing is redone'
+(Publish-X0Release).Steps | Format-Table
 
 Show 'History and tags'
 Invoke-DemoGit log --oneline --decorate -n 5

@@ -91,3 +91,71 @@ function Reset-X0GitHubStandIn { Invoke-X0StandIn POST /reset | Out-Null }
 function Get-X0StandInContractErrors { @((Invoke-X0StandIn GET /contract).errors) }
 
 Export-ModuleMember -Function Start-X0GitHubStandIn, Stop-X0GitHubStandIn, Invoke-X0StandIn, Reset-X0GitHubStandIn, Get-X0StandInContractErrors, Get-X0StandInDll
+
+function Start-X0PackageStandIn {
+    <#
+    .SYNOPSIS
+        Starts (or reuses, after a reset) the package-index stand-in of one mode: pypi (upload API, simple index,
+        JSON API, trusted publishing + fake OIDC issuer) or nuget (a NuGet v3 feed with push). No contract proxy.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [ValidateSet('pypi', 'nuget')] [string] $Mode)
+    $key = "X0StandIn_$Mode"
+    $current = Get-Variable -Scope Global -Name $key -ValueOnly -ErrorAction SilentlyContinue
+    if ($current -and -not $current.Process.HasExited) {
+        Invoke-RestMethod -Method POST -Uri ($current.ControlUrl + '/reset') | Out-Null
+        Invoke-RestMethod -Method DELETE -Uri ($current.ControlUrl + '/faults') | Out-Null
+        return $current
+    }
+    $dll = Get-X0StandInDll
+    if (-not (Test-Path $dll)) {
+        & dotnet build (Join-Path $script:Root 'X0tta6bl4.StandIns') -c Release -v:q --nologo | Out-Host
+        if ($LASTEXITCODE -ne 0) { throw "Building the stand-ins failed (exit $LASTEXITCODE)." }
+    }
+    $logDir = Join-Path ([System.IO.Path]::GetTempPath()) "x0-standin-$Mode-$PID-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+    New-Item -ItemType Directory -Force -Path $logDir | Out-Null
+    $out = Join-Path $logDir 'stdout.txt'
+    $err = Join-Path $logDir 'stderr.txt'
+    $process = Start-Process -FilePath 'dotnet' -ArgumentList @($dll, $Mode, '--parent-pid', $PID) -RedirectStandardOutput $out -RedirectStandardError $err -PassThru -NoNewWindow
+    $deadline = [DateTime]::UtcNow.AddSeconds(60)
+    $ready = $null
+    while (-not $ready) {
+        if ($process.HasExited) { throw "The $Mode stand-in exited ($($process.ExitCode)): $(Get-Content -Raw $err -ErrorAction SilentlyContinue)" }
+        if ([DateTime]::UtcNow -gt $deadline) { Stop-Process -Id $process.Id -Force -ErrorAction SilentlyContinue; throw "The $Mode stand-in did not start within 60 s." }
+        Start-Sleep -Milliseconds 100
+        $line = Get-Content $out -ErrorAction SilentlyContinue | Where-Object { $_ -like 'X0-STANDIN *' } | Select-Object -First 1
+        if ($line) { $ready = $line.Substring('X0-STANDIN '.Length) | ConvertFrom-Json }
+    }
+    $standIn = [pscustomobject]@{
+        Mode         = $Mode
+        Url          = $ready.url
+        ControlUrl   = $ready.controlUrl
+        UploadUrl    = if ($Mode -eq 'pypi') { $ready.uploadUrl } else { $null }
+        SimpleUrl    = if ($Mode -eq 'pypi') { $ready.simpleUrl } else { $null }
+        OidcRequestUrl = if ($Mode -eq 'pypi') { $ready.oidcRequestUrl } else { $null }
+        ServiceIndex = if ($Mode -eq 'nuget') { $ready.serviceIndex } else { $null }
+        Pid          = [int]$ready.pid
+        Process      = $process
+        LogDirectory = $logDir
+    }
+    if ($env:X0_STANDIN_PIDFILE) { Add-Content -Path $env:X0_STANDIN_PIDFILE -Value $standIn.Pid }
+    Set-Variable -Scope Global -Name $key -Value $standIn
+    $standIn
+}
+
+function Invoke-X0PackageStandIn {
+    <# A control call: Invoke-X0PackageStandIn $pypi POST /tokens @{ token = 'pypi-...' } #>
+    param(
+        [Parameter(Mandatory, Position = 0)] $StandIn,
+        [Parameter(Mandatory, Position = 1)] [ValidateSet('GET', 'POST', 'DELETE')] [string] $Method,
+        [Parameter(Mandatory, Position = 2)] [string] $Path,
+        [Parameter(Position = 3)] $Body
+    )
+    $params = @{ Method = $Method; Uri = $StandIn.ControlUrl + $Path }
+    if ($null -ne $Body) { $params.Body = ($Body | ConvertTo-Json -Depth 20 -Compress); $params.ContentType = 'application/json' }
+    $result = Invoke-RestMethod @params
+    # JSON arrays come back as one object: enumerate them, so @(...) counts items.
+    if ($result -is [array]) { $result | ForEach-Object { $_ } } else { $result }
+}
+
+Export-ModuleMember -Function Start-X0PackageStandIn, Invoke-X0PackageStandIn

@@ -11,3 +11,6 @@ const original = nodeFetch.default || nodeFetch;
 nodeFetch.default = function fetchWithoutFollowing(url, options) {
   return original(url, Object.assign({}, options, { redirect: 'manual' }));
 };
+
+// Binary request bodies (release asset uploads) pass through byte for byte.
+require('./prism-binary-bodies.cjs');

@@ -1,4 +1,6 @@
 import math
+import re
+from pathlib import Path
 
 import pytest
 
@@ -6,8 +8,11 @@ import mape_k
 from mape_k import Action, Analyzer, ControlLoop, Executor, Knowledge, Monitor, Planner
 
 
-def test_version_is_exposed() -> None:
-    assert mape_k.__version__ == "3.2.0"
+def test_version_matches_pyproject() -> None:
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    declared = re.search(r'^version = "([^"]+)"$', pyproject.read_text(), re.MULTILINE)
+    assert declared is not None
+    assert mape_k.__version__ == declared.group(1)
 
 
 def test_quiet_samples_do_nothing() -> None:

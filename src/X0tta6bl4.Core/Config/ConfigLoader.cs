@@ -15,7 +15,7 @@ public static class ConfigLoader
     private static readonly HashSet<string> KnownKeys = new(StringComparer.Ordinal)
     {
         "tag_format", "commit_message", "tag_message", "commit", "tag", "allow_dirty", "remote",
-        "prerelease_label", "version_files", "detect_version_files",
+        "prerelease_label", "version_files", "detect_version_files", "release_dir",
         // Build-X0Image: [tool.x0tta6bl4.images] (see Containers/ImageSettings.cs).
         "images",
         // Commit conventions, next version and notes (CommitConventions).

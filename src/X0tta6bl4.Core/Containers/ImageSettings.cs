@@ -17,6 +17,8 @@ public sealed record ImageSettings
     {
         "repository", "dockerfile", "context", "default_branch_tag", "floating_tags", "latest", "sha_tag", "sha_length",
         "push_pull_requests", "named_branches", "other_branches", "target_prefixes", "labels", "build_args", "insecure_registries",
+        // Publish-X0Release's Images step (Releasing/ImagesStep.cs).
+        "release", "release_targets",
     };
 
     static ImageSettings() => ConfigLoader.RegisterKnownKeys(Table);

@@ -90,4 +90,35 @@ public static class ErrorIds
     public const string RunStoreUnavailable = "X0.RunStoreUnavailable";
     public const string RunWaitTimeout = "X0.RunWaitTimeout";
     public const string RunSourceMismatch = "X0.RunSourceMismatch";
+
+    // Releases (Publish-X0Release)
+    public const string ReleaseTagNotFound = "X0.ReleaseTagNotFound";
+    public const string ReleaseNotAtHead = "X0.ReleaseNotAtHead";
+    public const string TagNotOnRemote = "X0.TagNotOnRemote";
+    public const string ChangelogMissingVersion = "X0.ChangelogMissingVersion";
+    public const string NotesEmpty = "X0.NotesEmpty";
+    public const string AssetNotFound = "X0.AssetNotFound";
+    public const string AssetDiffers = "X0.AssetDiffers";
+    public const string PermissionMissing = "X0.PermissionMissing";
+    /// <summary>Another run holds the draft of the same release (its lease) longer than -MaxWait.</summary>
+    public const string ReleaseInProgress = "X0.ReleaseInProgress";
+    /// <summary>A published immutable release lacks an asset or holds a broken one: it can no longer be changed.</summary>
+    public const string ReleaseImmutable = "X0.ReleaseImmutable";
+
+    // Packages (build, validate, publish to PyPI / NuGet feeds / the PowerShell Gallery)
+    public const string PackageBuildFailed = "X0.PackageBuildFailed";
+    public const string PackageInvalid = "X0.PackageInvalid";
+    /// <summary>PyPI: the file name is taken by other bytes (PyPI never allows a file name to be reused).</summary>
+    public const string PackageFileReused = "X0.PackageFileReused";
+    /// <summary>NuGet / Gallery: the version exists with other content.</summary>
+    public const string PackageVersionExists = "X0.PackageVersionExists";
+    public const string PackageIndexAuthenticationFailed = "X0.PackageIndexAuthenticationFailed";
+    public const string PackageIndexRejected = "X0.PackageIndexRejected";
+    public const string PackageIndexUnavailable = "X0.PackageIndexUnavailable";
+    public const string PackageCredentialMissing = "X0.PackageCredentialMissing";
+    /// <summary>Trusted publishing: the job has no OIDC token (permissions: id-token: write).</summary>
+    public const string TrustedPublishingUnavailable = "X0.TrustedPublishingUnavailable";
+    /// <summary>Trusted publishing: the index knows no publisher for these claims (invalid-publisher).</summary>
+    public const string TrustedPublisherNotRegistered = "X0.TrustedPublisherNotRegistered";
+    public const string PackageRepositoryUnknown = "X0.PackageRepositoryUnknown";
 }

@@ -77,24 +77,6 @@ public sealed class InvokeX0TestCommand : X0Cmdlet
         }
     }
 
-    /// <summary>How to start another PowerShell like this one: pwsh itself, or "dotnet pwsh.dll" for the dotnet tool.</summary>
-    private string[]? PowerShellHostCommand()
-    {
-        var process = Environment.ProcessPath;
-        var psHome = SessionState.PSVariable.GetValue("PSHOME") as string;
-        if (process is null) return null;
-        var name = System.IO.Path.GetFileNameWithoutExtension(process);
-        if (name.Equals("pwsh", StringComparison.OrdinalIgnoreCase)) return new[] { process };
-        if (psHome is not null)
-        {
-            var dll = System.IO.Path.Combine(psHome, "pwsh.dll");
-            if (name.Equals("dotnet", StringComparison.OrdinalIgnoreCase) && File.Exists(dll)) return new[] { process, dll };
-            var exe = System.IO.Path.Combine(psHome, OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh");
-            if (File.Exists(exe)) return new[] { exe };
-        }
-        return null;
-    }
-
     private string ResolvePath(string? path) =>
         string.IsNullOrEmpty(path)
             ? SessionState.Path.CurrentFileSystemLocation.ProviderPath

@@ -218,20 +218,8 @@ public sealed class StepX0VersionCommand : X0Cmdlet
 
     private string? ReadToken()
     {
-        if (Token is not null)
-        {
-            var ptr = Marshal.SecureStringToGlobalAllocUnicode(Token);
-            try
-            {
-                return SecretRedactor.Register(Marshal.PtrToStringUni(ptr));
-            }
-            finally
-            {
-                Marshal.ZeroFreeGlobalAllocUnicode(ptr);
-            }
-        }
         var env = Environment.GetEnvironmentVariable("GITHUB_TOKEN") ?? Environment.GetEnvironmentVariable("GH_TOKEN");
-        return string.IsNullOrWhiteSpace(env) ? null : SecretRedactor.Register(env);
+        return ReadSecret(Token) ?? (string.IsNullOrWhiteSpace(env) ? null : SecretRedactor.Register(env));
     }
 
     private string ResolvePath(string? path) =>

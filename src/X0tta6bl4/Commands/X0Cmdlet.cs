@@ -32,6 +32,34 @@ public abstract class X0Cmdlet : PSCmdlet
 
     protected override void StopProcessing() => _stop.Cancel();
 
+    /// <summary>How to start another PowerShell like this one: pwsh itself, or "dotnet pwsh.dll" for the dotnet tool.</summary>
+    protected string[]? PowerShellHostCommand()
+    {
+        var process = Environment.ProcessPath;
+        var psHome = SessionState.PSVariable.GetValue("PSHOME") as string;
+        if (process is null) return null;
+        var name = System.IO.Path.GetFileNameWithoutExtension(process);
+        if (name.Equals("pwsh", StringComparison.OrdinalIgnoreCase)) return new[] { process };
+        if (psHome is not null)
+        {
+            var dll = System.IO.Path.Combine(psHome, "pwsh.dll");
+            if (name.Equals("dotnet", StringComparison.OrdinalIgnoreCase) && File.Exists(dll)) return new[] { process, dll };
+            var exe = System.IO.Path.Combine(psHome, OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh");
+            if (File.Exists(exe)) return new[] { exe };
+        }
+        return null;
+    }
+
+    /// <summary>True under -WhatIf (bound, or inherited through $WhatIfPreference).</summary>
+    protected bool IsWhatIf()
+    {
+        if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound) && bound is SwitchParameter s)
+        {
+            return s.IsPresent;
+        }
+        return GetVariableValue("WhatIfPreference") is SwitchParameter { IsPresent: true } or true;
+    }
+
     /// <summary>
     /// The kind of run recorded in the local run store (Version, Test, Image, Release…). Default: the
     /// noun without its X0 prefix (Step-X0Version → Version).

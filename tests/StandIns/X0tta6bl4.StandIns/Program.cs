@@ -3,12 +3,17 @@ using System.Text.Json;
 using X0tta6bl4.StandIns;
 using X0tta6bl4.StandIns.GitHub;
 
-// Usage: X0tta6bl4.StandIns github [--port N] [--contract <dir with node_modules>] [--parent-pid N]
+// Usage: X0tta6bl4.StandIns github|pypi|nuget [--port N] [--contract <dir with node_modules>] [--parent-pid N]
 // Prints one line "X0-STANDIN {json}" with the URLs and process ids once everything listens.
 var options = StandInOptions.Parse(args);
+if (options.Mode is "pypi" or "nuget")
+{
+    // Package indexes (PyPI's upload API and indexes, a NuGet v3 feed): no contract proxy, see Packages/.
+    return await X0tta6bl4.StandIns.Packages.PackageIndexHost.RunAsync(options);
+}
 if (options.Mode != "github")
 {
-    Console.Error.WriteLine($"Unknown mode '{options.Mode}'. Modes: github.");
+    Console.Error.WriteLine($"Unknown mode '{options.Mode}'. Modes: github, pypi, nuget.");
     return 2;
 }
 
@@ -30,6 +35,7 @@ if (options.ContractDirectory is not null)
     var state = app.Services.GetRequiredService<GitHubState>();
     (prism, apiUrl) = await Prism.StartAsync(options.ContractDirectory, upstream, state.AddContractError, app.Lifetime.ApplicationStopping);
 }
+app.Services.GetRequiredService<GitHubState>().PublicApiBase = apiUrl;
 
 using var watchdog = ParentWatchdog.Start(options.ParentPid, () => app.Lifetime.StopApplication());
 app.Lifetime.ApplicationStopping.Register(() => Prism.Stop(prism));

@@ -39,7 +39,7 @@ public sealed class GitHubAuthHandler : DelegatingHandler
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (request.RequestUri is { } uri && SameAuthority(uri, _options.ApiUrl))
+        if (request.RequestUri is { } uri && (SameAuthority(uri, _options.ApiUrl) || IsUploadsHostOf(uri, _options.ApiUrl)))
         {
             if (_options.Token is not null && request.Headers.Authorization is null)
             {
@@ -56,6 +56,13 @@ public sealed class GitHubAuthHandler : DelegatingHandler
         }
         return base.SendAsync(request, cancellationToken);
     }
+
+    /// <summary>github.com takes release uploads on uploads.github.com (GHES and stand-ins on the API host itself).</summary>
+    internal static bool IsUploadsHostOf(Uri uri, Uri api) =>
+        uri.Scheme == Uri.UriSchemeHttps && api.Scheme == Uri.UriSchemeHttps
+        && string.Equals(api.Host, "api.github.com", StringComparison.OrdinalIgnoreCase)
+        && string.Equals(uri.Host, "uploads.github.com", StringComparison.OrdinalIgnoreCase)
+        && uri.IsDefaultPort;
 
     internal static bool SameAuthority(Uri a, Uri b) =>
         string.Equals(a.Scheme, b.Scheme, StringComparison.OrdinalIgnoreCase)
@@ -256,7 +263,7 @@ public sealed class GitHubResilienceHandler : DelegatingHandler
             $"GitHub to accept requests within the allowed wait of {Seconds(_options.MaxWait)}" + (waited > TimeSpan.Zero ? $" (already waited {Seconds(waited)})" : ""),
             found,
             w.Reset is { } reset
-                ? $"Run again after {reset:HH:mm:ss} UTC, or allow the wait with -MaxWait {Math.Ceiling((w.Delay + waited).TotalMinutes)}:00 (minutes), or use a token with a higher limit"
+                ? $"Run again after {reset:HH:mm:ss} UTC, or allow the wait with -MaxWait {Math.Ceiling((w.Delay + waited).TotalSeconds):0} (seconds), or use a token with a higher limit"
                 : "Run again later with fewer concurrent requests (-ThrottleLimit), or allow a longer -MaxWait",
             _options.ApiUrl.ToString());
     }

@@ -21,7 +21,7 @@ public sealed record PythonInterpreter(string Path, string Version, IReadOnlySet
 public sealed class ToolLocator
 {
     /// <summary>Modules probed in every interpreter (one start-up per interpreter).</summary>
-    public static readonly string[] ProbedModules = ["pytest", "pytest_cov", "coverage", "flake8", "mypy", "black", "ruff"];
+    public static readonly string[] ProbedModules = ["pytest", "pytest_cov", "coverage", "flake8", "mypy", "black", "ruff", "build", "twine"];
 
     private const string ProbeScript =
         "import sys, importlib.util as u\n" +

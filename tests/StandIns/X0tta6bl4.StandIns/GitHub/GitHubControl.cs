@@ -88,10 +88,14 @@ public static class GitHubControl
                 Method = Str(body, "method"),
                 PathPattern = new Regex(Str(body, "path") ?? ".*", RegexOptions.CultureInvariant),
                 Status = Int(body, "status") ?? 500,
+                DelayMs = Int(body, "delayMs") ?? 0,
+                PassThrough = Int(body, "status") is null && Int(body, "delayMs") is > 0,
                 Headers = headers,
                 Body = text,
                 Times = Int(body, "times") ?? 1,
                 After = Int(body, "after") ?? 0,
+                CutAfterBytes = Int(body, "cutAfterBytes"),
+                Apply = body.TryGetProperty("apply", out var apply) && apply.ValueKind == JsonValueKind.True,
             };
             lock (s.Gate) s.Faults.Add(fault);
             return Results.NoContent();
@@ -110,7 +114,31 @@ public static class GitHubControl
             {
                 var repo = s.GetOrCreateRepo(Str(body, "owner")!, Str(body, "name")!);
                 if (body.TryGetProperty("private", out var p)) repo.Private = p.GetBoolean();
+                if (body.TryGetProperty("immutableReleases", out var im)) repo.ImmutableReleases = im.GetBoolean();
                 return Results.Json(new { id = repo.Id, full_name = repo.FullName });
+            }
+        });
+
+        // A release as a test needs it: { "tag": "v1.0.0", "draft": false, "prerelease": false, "immutable": false,
+        //   "body": "...", "assets": [{ "name": "a.whl", "text": "..." | "base64": "...", "state": "uploaded"|"open" }] }
+        x0.MapPost("/repos/{owner}/{repo}/releases", async (HttpContext c, GitHubState s, string owner, string repo) =>
+        {
+            var body = await Body(c);
+            lock (s.Gate)
+            {
+                var release = GitHubReleases.Arrange(s, s.GetOrCreateRepo(owner, repo), body);
+                return Results.Json(GitHubReleases.Truth(release));
+            }
+        });
+
+        // Ground truth: every release, drafts included, oldest first, with the sha256 of each asset's stored bytes.
+        x0.MapGet("/repos/{owner}/{repo}/releases", (GitHubState s, string owner, string repo) =>
+        {
+            lock (s.Gate)
+            {
+                var r = s.FindRepo(owner, repo);
+                if (r is null) return Results.NotFound();
+                return Results.Json(r.Releases.OrderBy(x => x.Id).Select(GitHubReleases.Truth).ToList());
             }
         });
 

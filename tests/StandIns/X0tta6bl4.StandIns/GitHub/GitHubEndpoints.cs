@@ -18,9 +18,17 @@ public static class GitHubEndpoints
     private static readonly string[] CappedFilters = { "actor", "branch", "check_suite_id", "created", "event", "head_sha", "status" };
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>HttpContext.Items key of the caller's token (null when anonymous).</summary>
+    internal const string TokenKey = "x0.token";
+    /// <summary>HttpContext.Items key of a fault the route itself carries out (<see cref="Fault.CutAfterBytes"/>, <see cref="Fault.Apply"/>).</summary>
+    internal const string DeferredFaultKey = "x0.fault";
+
     public static void MapGitHubStandIn(this WebApplication app)
     {
         app.Use(ApiPipeline);
+
+        // --- Repositories, releases and assets ---
+        GitHubReleases.Map(app);
 
         // --- Actions: workflows, runs, attempts, jobs, logs ---
         app.MapGet("/repos/{owner}/{repo}/actions/workflows", (HttpContext c, GitHubState s, string owner, string repo) => ListWorkflows(c, s, owner, repo));
@@ -58,6 +66,18 @@ public static class GitHubEndpoints
             state.RateLimit.Roll(now);
             fault = MatchFault(state, method, path + ctx.Request.QueryString);
         }
+        if (fault is { DelayMs: > 0 })
+        {
+            await Task.Delay(fault.DelayMs, ctx.RequestAborted);
+            if (fault.PassThrough) fault = null;
+        }
+        if (fault is { CutAfterBytes: not null } or { Apply: true })
+        {
+            // Faults that let the request reach its route first (a cut upload, a create that happened).
+            ctx.Items[DeferredFaultKey] = fault;
+            Interlocked.Increment(ref state.Stats.Faulted);
+            fault = null;
+        }
         if (fault is not null)
         {
             Interlocked.Increment(ref state.Stats.Faulted);
@@ -85,6 +105,7 @@ public static class GitHubEndpoints
             return;
         }
         if (token is not null) Interlocked.Increment(ref state.Stats.Authenticated);
+        ctx.Items[TokenKey] = token;
 
         bool limited;
         lock (state.Gate) limited = state.RateLimit.Remaining <= 0;
@@ -107,6 +128,24 @@ public static class GitHubEndpoints
         finally
         {
             ctx.Response.Body = original;
+        }
+        if (ctx.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+        if (ctx.Items.TryGetValue(DeferredFaultKey, out var deferred) && deferred is Fault { Apply: true } applied)
+        {
+            // The request took effect; the client hears the fault instead (a 502 from a proxy after the write).
+            ctx.Response.Clear();
+            ctx.Response.StatusCode = applied.Status;
+            WriteRateHeaders(ctx, state);
+            foreach (var (k, v) in applied.Headers) ctx.Response.Headers[k] = v;
+            if (applied.Body is not null)
+            {
+                ctx.Response.ContentType = "application/json; charset=utf-8";
+                await ctx.Response.WriteAsync(applied.Body);
+            }
+            return;
         }
 
         if (HttpMethods.IsGet(method) && ctx.Response.StatusCode == 200 && (ctx.Response.ContentType ?? "").StartsWith("application/json", StringComparison.Ordinal))
@@ -185,14 +224,14 @@ public static class GitHubEndpoints
         await ctx.Response.WriteAsync(body.ToJsonString(Json));
     }
 
-    private static IResult JsonResult(JsonNode body, int status = 200) =>
+    internal static IResult JsonResult(JsonNode body, int status = 200) =>
         Results.Text(body.ToJsonString(Json), "application/json; charset=utf-8", Encoding.UTF8, status);
 
-    private static IResult NotFound() => JsonResult(GitHubJson.Error("Not Found"), 404);
+    internal static IResult NotFound() => JsonResult(GitHubJson.Error("Not Found"), 404);
 
     internal static string ApiBase(HttpContext ctx) => $"{ctx.Request.Scheme}://{ctx.Request.Host}";
 
-    private static (int PerPage, int Page) Paging(HttpContext ctx, int defaultPerPage = 30)
+    internal static (int PerPage, int Page) Paging(HttpContext ctx, int defaultPerPage = 30)
     {
         var q = ctx.Request.Query;
         var perPage = int.TryParse(q["per_page"], out var pp) ? Math.Clamp(pp, 1, 100) : defaultPerPage;
@@ -200,7 +239,7 @@ public static class GitHubEndpoints
         return (perPage, page);
     }
 
-    private static void Link(HttpContext ctx, int available, int perPage, int page)
+    internal static void Link(HttpContext ctx, int available, int perPage, int page)
     {
         var last = Math.Max(1, (available + perPage - 1) / perPage);
         var links = new List<string>();

@@ -202,6 +202,105 @@ public static class GitHubJson
         };
     }
 
+    /// <summary>components/schemas/full-repository, with <c>permissions</c> for the caller when there is one.</summary>
+    public static JsonObject FullRepository(string api, RepoState repo, JsonObject? permissions)
+    {
+        var json = MinimalRepository(api, repo);
+        var created = Time(repo.CreatedAt);
+        json["git_url"] = $"git://github.com/{repo.FullName}.git";
+        json["ssh_url"] = $"git@github.com:{repo.FullName}.git";
+        json["clone_url"] = $"{WebBase}/{repo.FullName}.git";
+        json["svn_url"] = $"{WebBase}/{repo.FullName}";
+        json["mirror_url"] = null;
+        json["homepage"] = null;
+        json["language"] = "Python";
+        json["forks"] = 0;
+        json["forks_count"] = 0;
+        json["stargazers_count"] = 0;
+        json["watchers"] = 0;
+        json["watchers_count"] = 0;
+        json["size"] = 128;
+        json["default_branch"] = repo.DefaultBranch;
+        json["open_issues"] = 0;
+        json["open_issues_count"] = 0;
+        json["is_template"] = false;
+        json["topics"] = new JsonArray();
+        json["has_issues"] = true;
+        json["has_projects"] = true;
+        json["has_wiki"] = true;
+        json["has_pages"] = false;
+        json["has_downloads"] = true;
+        json["has_discussions"] = false;
+        json["archived"] = false;
+        json["disabled"] = false;
+        json["visibility"] = repo.Private ? "private" : "public";
+        json["pushed_at"] = created;
+        json["created_at"] = created;
+        json["updated_at"] = created;
+        json["license"] = null;
+        json["network_count"] = 0;
+        json["subscribers_count"] = 0;
+        if (permissions is not null) json["permissions"] = permissions;
+        return json;
+    }
+
+    /// <summary>components/schemas/release. <paramref name="uploadBase"/> is where clients send assets (upload_url).</summary>
+    public static JsonObject Release(string api, string uploadBase, RepoState repo, GitHubRelease r)
+    {
+        var u = $"{api}/repos/{repo.FullName}/releases/{r.Id}";
+        return new JsonObject
+        {
+            ["url"] = u,
+            ["html_url"] = $"{WebBase}/{repo.FullName}/releases/tag/{r.WebTag}",
+            ["assets_url"] = u + "/assets",
+            ["upload_url"] = $"{uploadBase}/repos/{repo.FullName}/releases/{r.Id}/assets{{?name,label}}",
+            ["tarball_url"] = r.Draft ? null : $"{api}/repos/{repo.FullName}/tarball/{Uri.EscapeDataString(r.TagName)}",
+            ["zipball_url"] = r.Draft ? null : $"{api}/repos/{repo.FullName}/zipball/{Uri.EscapeDataString(r.TagName)}",
+            ["id"] = r.Id,
+            ["node_id"] = "RE_" + r.Id.ToString(CultureInfo.InvariantCulture),
+            ["tag_name"] = r.TagName,
+            ["target_commitish"] = r.TargetCommitish,
+            ["name"] = r.Name,
+            ["body"] = r.Body,
+            ["draft"] = r.Draft,
+            ["prerelease"] = r.Prerelease,
+            ["immutable"] = r.Immutable,
+            ["created_at"] = Time(r.CreatedAt),
+            ["published_at"] = Time(r.PublishedAt),
+            ["updated_at"] = Time(r.UpdatedAt),
+            ["author"] = User(api, r.Author),
+            ["assets"] = new JsonArray(r.Assets.Select(a => (JsonNode)ReleaseAsset(api, repo, r, a)).ToArray()),
+        };
+    }
+
+    /// <summary>components/schemas/release-asset. <c>digest</c> is known once the upload completed.</summary>
+    public static JsonObject ReleaseAsset(string api, RepoState repo, GitHubRelease r, GitHubAsset a) => new()
+    {
+        ["url"] = $"{api}/repos/{repo.FullName}/releases/assets/{a.Id}",
+        ["browser_download_url"] = $"{WebBase}/{repo.FullName}/releases/download/{r.WebTag}/{Uri.EscapeDataString(a.Name)}",
+        ["id"] = a.Id,
+        ["node_id"] = "RA_" + a.Id.ToString(CultureInfo.InvariantCulture),
+        ["name"] = a.Name,
+        ["label"] = a.Label,
+        ["state"] = a.State,
+        ["content_type"] = a.ContentType,
+        ["size"] = a.Size,
+        ["digest"] = a.Digest,
+        ["download_count"] = a.DownloadCount,
+        ["created_at"] = Time(a.CreatedAt),
+        ["updated_at"] = Time(a.UpdatedAt),
+        ["uploader"] = User(api, a.Uploader),
+    };
+
     public static JsonObject Error(string message, string doc = "https://docs.github.com/rest") =>
         new() { ["message"] = message, ["documentation_url"] = doc };
+
+    /// <summary>GitHub's 422 with a list of field errors, e.g. <c>already_exists</c> on <c>tag_name</c>.</summary>
+    public static JsonObject ValidationFailed(string resource, string code, string field, string doc) => new()
+    {
+        ["message"] = "Validation Failed",
+        ["errors"] = new JsonArray(new JsonObject { ["resource"] = resource, ["code"] = code, ["field"] = field }),
+        ["documentation_url"] = doc,
+        ["status"] = "422",
+    };
 }

@@ -16,6 +16,8 @@ public sealed class GitHubState
     private long _nextId = 1_000_000;
 
     public string UpstreamBase { get; set; } = "http://127.0.0.1";
+    /// <summary>The URL clients use for the API (prism when the contract is checked, else the upstream): upload_url points here.</summary>
+    public string PublicApiBase { get; set; } = "http://127.0.0.1";
     public Dictionary<string, RepoState> Repos { get; } = new(StringComparer.OrdinalIgnoreCase);
     /// <summary>Accepted tokens and their permissions (empty: every request is accepted, like a public repo).</summary>
     public Dictionary<string, Dictionary<string, string>> Tokens { get; } = new(StringComparer.Ordinal);
@@ -77,6 +79,11 @@ public sealed class RepoState
     /// <summary>Runs ordered newest first (the API's order).</summary>
     public List<RunState> Runs { get; } = new();
     public Dictionary<long, RunState> RunsById { get; } = new();
+    /// <summary>Releases (drafts included) in creation order.</summary>
+    public List<GitHubRelease> Releases { get; } = new();
+    /// <summary>The repository setting "immutable releases": a published release's assets and tag can no longer change.</summary>
+    public bool ImmutableReleases { get; set; }
+    public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow.AddDays(-400);
     public string FullName => Owner + "/" + Name;
 
     public void AddRun(RunState run)
@@ -201,6 +208,14 @@ public sealed class Fault
     /// <summary>Matching requests to let through before the first fault.</summary>
     public int After { get; set; }
     public int Hits { get; set; }
+    /// <summary>Uploads only: read this many bytes of the body, leave the asset in state "open", then answer the fault (status 0: drop the connection).</summary>
+    public int? CutAfterBytes { get; init; }
+    /// <summary>Let the request take effect first, then answer the fault instead of the real answer (a 502 after the create happened).</summary>
+    public bool Apply { get; init; }
+    /// <summary>Hold the request this long first (a slow network or a large upload).</summary>
+    public int DelayMs { get; init; }
+    /// <summary>Only delay: the request then goes on as usual (a fault given delayMs and no status).</summary>
+    public bool PassThrough { get; init; }
 }
 
 /// <summary>Counters the tests assert on.</summary>
@@ -214,6 +229,8 @@ public sealed class Stats
     public int Unauthorized;
     public int ConditionalRequests;
     public int Authenticated;
+    /// <summary>API requests with a mutating method (POST, PATCH, PUT, DELETE), whatever their answer.</summary>
+    public int Mutations;
     public Dictionary<string, int> ByRoute { get; } = new(StringComparer.Ordinal);
     public List<string> Log { get; } = new();
 
@@ -222,6 +239,7 @@ public sealed class Stats
         lock (_gate)
         {
             Requests++;
+            if (method is not ("GET" or "HEAD" or "OPTIONS")) Mutations++;
             var key = method + " " + route;
             ByRoute[key] = ByRoute.GetValueOrDefault(key) + 1;
             if (Log.Count < 5000) Log.Add(method + " " + pathAndQuery);
@@ -232,7 +250,7 @@ public sealed class Stats
     {
         lock (_gate)
         {
-            Requests = NotModified = RateLimited = Faulted = Unauthorized = ConditionalRequests = Authenticated = 0;
+            Requests = NotModified = RateLimited = Faulted = Unauthorized = ConditionalRequests = Authenticated = Mutations = 0;
             ByRoute.Clear();
             Log.Clear();
         }
@@ -252,6 +270,7 @@ public sealed class Stats
                 unauthorized = Unauthorized,
                 conditionalRequests = ConditionalRequests,
                 authenticated = Authenticated,
+                mutations = Mutations,
                 byRoute = new Dictionary<string, int>(ByRoute),
                 log = Log.ToList(),
             };

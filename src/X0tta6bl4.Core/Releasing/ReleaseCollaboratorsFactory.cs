@@ -1,0 +1,70 @@
+using X0tta6bl4.Core.Ci;
+using X0tta6bl4.Core.Config;
+using X0tta6bl4.Core.Diagnostics;
+using X0tta6bl4.Core.GitHub;
+using X0tta6bl4.Core.Operations;
+using X0tta6bl4.Core.Testing;
+
+namespace X0tta6bl4.Core.Releasing;
+
+/// <summary>The real engines behind a release: Conventional Commits notes, the quality gates, GitHub over HTTP.</summary>
+public static class ReleaseCollaboratorsFactory
+{
+    public const string TokenSecretKey = "github_token_secret";
+
+    static ReleaseCollaboratorsFactory() => ConfigLoader.RegisterKnownKeys("release_dir", TokenSecretKey);
+
+    /// <param name="powerShell">How to start a child pwsh for PowerShell projects' gates (the cmdlet knows its host).</param>
+    public static ReleaseCollaborators Create(X0Context context, TimeSpan maxWait, IReadOnlyList<string>? powerShell = null,
+        Func<HttpMessageHandler>? innerHandler = null, IReadOnlyList<ReleaseStep>? extraSteps = null,
+        Packages.PackageReleaseOptions? packages = null) => new()
+    {
+        BuildSteps = packages is null ? Array.Empty<ReleaseStep>() : PackageSteps.Build(packages),
+        PublishSteps = packages is null ? Array.Empty<ReleaseStep>() : PackageSteps.Publish(packages),
+        Notes = new ConventionalNotesSource(context),
+        Gates = new TestGateAdapter(powerShell is { Count: > 0 } ? new ToolCommand(powerShell[0], powerShell.Skip(1).ToArray()) : null),
+        GitHub = (api, token) => new HttpReleaseGateway(
+            GitHubOptions.Resolve(api.AbsoluteUri, token, ProcessEnvironment.Snapshot(), maxWait, innerHandler), context),
+        ExtraSteps = extraSteps ?? Array.Empty<ReleaseStep>(),
+    };
+
+    /// <summary>The SecretManagement secret that holds the GitHub token, when configured.</summary>
+    public static string? TokenSecretName(string root) =>
+        ConfigLoader.Load(root).Settings.TryGetValue(TokenSecretKey, out var v) ? v as string : null;
+
+    private sealed class ConventionalNotesSource(X0Context context) : IReleaseNotesSource
+    {
+        public Task<ReleaseNotes> GetNotesAsync(string repositoryRoot, string tag, CancellationToken cancellation) => Task.Run(() =>
+        {
+            var rendered = new GetReleaseNotes().Run(new ReleaseNotesRequest { Path = repositoryRoot, Tag = tag }, context).First();
+            var note = rendered.Note;
+            return new ReleaseNotes(rendered.Markdown, note.PreviousTag, note.Entries.Count() + note.Breaking.Count);
+        }, cancellation);
+    }
+
+    private sealed class TestGateAdapter(ToolCommand? powerShell) : IQualityGates
+    {
+        public async Task<GateSummary> RunAsync(string projectRoot, string outputDirectory, X0Context context)
+        {
+            var result = await new TestGateRunner().RunAsync(new TestGateRequest
+            {
+                Path = projectRoot,
+                OutputDirectory = outputDirectory,
+                PowerShell = powerShell,
+            }, context).ConfigureAwait(false);
+            var t = result.Tests;
+            var gates = string.Join(", ", result.Gates.Select(g => $"{g.Gate}{(g.Variant is null ? "" : " " + g.Variant)} {g.Status}"));
+            var coverage = result.Coverage?.LinePercent;
+            var text = $"{t.Passed} passed, {t.Failed + t.Errors} failed, {t.Skipped} skipped" +
+                       (coverage is null ? "" : $", line coverage {coverage:0.#} %") + $" ({gates})";
+            if (!result.Succeeded)
+            {
+                var first = result.Failures.FirstOrDefault();
+                var failedGates = result.Gates.Where(g => g.Status is GateStatus.Failed or GateStatus.NotAvailable)
+                    .Select(g => $"{g.Gate} ({g.Tool}): {g.Message}");
+                text += "; failing: " + string.Join("; ", failedGates) + (first is null ? "" : $"; first failure: {first.Suite}.{first.Test}: {first.Message}");
+            }
+            return new GateSummary(result.Succeeded, t.Passed, t.Failed + t.Errors, t.Skipped, text, coverage);
+        }
+    }
+}
