@@ -21,6 +21,12 @@ public sealed class AssetsStep : ReleaseStep
         var ct = context.Cancellation;
         var sources = CollectSources(state, context);
         var folder = AssetFolder(state);
+        if (sources.Count == 0)
+        {
+            // A SHA256SUMS of nothing is an empty file on the release that vouches for nothing.
+            state.Assets.Clear();
+            return StepPlan.Skip($"no assets: no -Asset, no package built and no {state.VersionText} file in dist/");
+        }
         var missing = new List<string>();
         var planned = new List<ReleaseAsset>();
         foreach (var source in sources)
