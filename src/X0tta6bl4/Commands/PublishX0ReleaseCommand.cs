@@ -15,8 +15,11 @@ namespace X0tta6bl4.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Publish, "X0Release", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(X0Release))]
-public sealed class PublishX0ReleaseCommand : X0Cmdlet
+public sealed class PublishX0ReleaseCommand : X0GitHubCmdlet
 {
+    /// <summary>A release also waits for another run of the same version, so its bound is shorter than a query's.</summary>
+    private static readonly TimeSpan DefaultMaxWait = TimeSpan.FromMinutes(3);
+
     /// <summary>The release tag (default: the release tag at HEAD). Binds from Step-X0Version's Tag.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
@@ -42,17 +45,6 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
     [Parameter]
     public SwitchParameter Draft { get; set; }
 
-    [Parameter]
-    public SecureString? Token { get; set; }
-
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? ApiUrl { get; set; }
-
     /// <summary>owner/name on GitHub (default: from the remote).</summary>
     [Parameter]
     [ValidatePattern(@"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
@@ -65,11 +57,6 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Remote { get; set; }
-
-    /// <summary>The longest wait for a rate limit to reset or another run to finish (a number is seconds).</summary>
-    [Parameter]
-    [SecondsToTimeSpan]
-    public TimeSpan MaxWait { get; set; } = TimeSpan.FromMinutes(3);
 
     /// <summary>Also build, push and verify container images (or set release = true under [tool.x0tta6bl4.images]).</summary>
     [Parameter]
@@ -137,7 +124,7 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
             WriteVerbose($"Nothing to publish: Step-X0Version reported no release for {root}.");
             return;
         }
-        var token = ResolveToken(root);
+        var token = ResolveGitHubToken(root);
         var whatIf = IsWhatIf();
         var host = PowerShellHostCommand();
         var packages = PackageOptions(root, host);
@@ -159,7 +146,7 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
             Repository = Repository,
             OutputDirectory = OutputDirectory is null ? null : GetUnresolvedProviderPathFromPSPath(OutputDirectory),
             Remote = Remote ?? "origin",
-            MaxWait = MaxWait,
+            MaxWait = MaxWait ?? DefaultMaxWait,
             Notes = Notes,
             Images = Image,
             ImageTargets = ImageTarget ?? Array.Empty<string>(),
@@ -319,14 +306,14 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
         };
     }
 
-    private string? ResolveToken(string root)
+    /// <summary>-Token / -Credential (the shared GitHub parameters), else GITHUB_TOKEN, GH_TOKEN, else the configured secret.</summary>
+    private string? ResolveGitHubToken(string root)
     {
-        string? raw = null;
-        if (Token is not null) raw = ReadSecret(Token);
-        else if (Credential is not null) raw = Credential.GetNetworkCredential().Password;
-        raw ??= Environment.GetEnvironmentVariable("GITHUB_TOKEN");
-        raw ??= Environment.GetEnvironmentVariable("GH_TOKEN");
-        raw ??= FromSecretManagement(root);
+        var token = ResolveToken();
+        if (token is not null) return token;
+        var raw = Environment.GetEnvironmentVariable("GITHUB_TOKEN");
+        if (string.IsNullOrWhiteSpace(raw)) raw = Environment.GetEnvironmentVariable("GH_TOKEN");
+        if (string.IsNullOrWhiteSpace(raw)) raw = FromSecretManagement(root);
         return string.IsNullOrWhiteSpace(raw) ? null : SecretRedactor.Register(raw);
     }
 
@@ -342,19 +329,6 @@ public sealed class PublishX0ReleaseCommand : X0Cmdlet
         {
             return null;
         }
-        if (name is null) return null;
-        var available = InvokeCommand.InvokeScript("Get-Command -Name Get-Secret -ErrorAction SilentlyContinue");
-        if (available.Count == 0)
-        {
-            WriteWarning($"github_token_secret = '{name}' is configured but Microsoft.PowerShell.SecretManagement is not installed.");
-            return null;
-        }
-        var secret = InvokeCommand.InvokeScript("param($n) Get-Secret -Name $n -ErrorAction Stop", true, System.Management.Automation.Runspaces.PipelineResultTypes.Output, null, name);
-        return secret.Count == 0 ? null : secret[0].BaseObject switch
-        {
-            SecureString s => ReadSecret(s),
-            string s => s,
-            _ => null,
-        };
+        return name is null ? null : FromNamedSecret(name, "github_token_secret");
     }
 }
