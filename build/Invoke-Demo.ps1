@@ -73,13 +73,10 @@ Show 'Nothing releasable: a NoRelease object, not an error'
 Invoke-DemoGit commit -q --allow-empty -m 'docs: explain the window'
 Step-X0Version -Auto | Format-Table
 
-Show 'Release: Step-X0Version -Patch -Push, build the packages, then | Publish-X0Release'
-$bump = Step-X0Version -Patch -Push
-if (Test-Path /usr/bin/python3) {
-    & /usr/bin/python3 -m build --no-isolation --outdir (Join-Path $Work 'dist') $Work 2>&1 | Select-Object -Last 1 | Write-Host
-}
-# No GitHub remote here: the embedded default produces the release locally and says why the GitHub step is skipped.
-$release = $bump | Publish-X0Release
+Show 'Release: Step-X0Version -Patch -Push | Publish-X0Release (gates, notes, sdist + wheel, SHA256SUMS)'
+# No GitHub remote and no index token here: the embedded default produces the release locally and each
+# remote step says why it is skipped.
+$release = Step-X0Version -Patch -Push | Publish-X0Release
 $release | Format-List
 $release.Steps | Format-Table
 $release.Assets | Format-Table
