@@ -22,8 +22,15 @@ public sealed class GitHubOptions
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>First back-off after a secondary rate limit without Retry-After (GitHub asks for at least a minute).</summary>
     public TimeSpan SecondaryLimitDelay { get; init; } = TimeSpan.FromSeconds(60);
-    /// <summary>Per-request timeout.</summary>
+    /// <summary>The bound on one attempt (for uploads: on silence); rate-limit waits between attempts do not count.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>
+    /// The backstop for a whole call through the pipeline: every attempt at its bound plus the longest
+    /// rate-limit wait. Callers that need a whole-call timeout (Octokit's connection) use this, not
+    /// <see cref="Timeout"/>, so a permitted rate-limit wait is never cut off.
+    /// </summary>
+    public TimeSpan WholeCallTimeout => Timeout * (MaxServerRetries + 4) + MaxWait;
     /// <summary>The innermost handler; null for a SocketsHttpHandler that does not follow redirects itself.</summary>
     public Func<HttpMessageHandler>? InnerHandler { get; init; }
     /// <summary>Product name and version sent as User-Agent.</summary>

@@ -31,7 +31,8 @@ public sealed class HttpReleaseGateway : IGitHubReleaseGateway, IDisposable
         _userAgent = $"x0tta6bl4/{options.ProductVersion}";
         _http = new HttpClient(GitHubHttpPipeline.Create(options, context, new GitHubRateLimitMonitor()), disposeHandler: true)
         {
-            Timeout = Timeout.InfiniteTimeSpan, // uploads of large assets; per-call timeouts below
+            // Bounds live in the pipeline per attempt (AttemptTimeoutHandler): silence, not total time, for uploads.
+            Timeout = Timeout.InfiniteTimeSpan,
         };
     }
 
@@ -106,10 +107,13 @@ public sealed class HttpReleaseGateway : IGitHubReleaseGateway, IDisposable
                 "Check -ApiUrl / GITHUB_API_URL: the token is only ever sent to the GitHub it belongs to", release.HtmlUrl);
         }
         await using var file = new FileStream(asset.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var watch = new UploadWatch(asset.Name, asset.Size, progress);
         using var request = new HttpRequestMessage(HttpMethod.Post, uri)
         {
-            Content = new ProgressStreamContent(file, progress),
+            Content = new ProgressStreamContent(file, watch),
         };
+        // Bounded by silence per attempt (AttemptTimeoutHandler), so a long upload is fine and a stalled one is not.
+        request.Options.Set(UploadWatch.Key, watch);
         // The published description takes uploads as application/octet-stream only; GitHub accepts it for every file.
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         request.Content.Headers.ContentLength = file.Length;
@@ -186,17 +190,11 @@ public sealed class HttpReleaseGateway : IGitHubReleaseGateway, IDisposable
         {
             request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         }
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        timeout.CancelAfter(_options.Timeout);
+        // Each attempt is bounded by AttemptTimeoutHandler; a whole-call bound would also count rate-limit waits.
         HttpResponseMessage response;
         try
         {
-            response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
-        {
-            throw new X0Exception(ErrorIds.GitHubUnreachable, X0ErrorCategory.OperationTimeout, $"an answer to {method} {uri.AbsolutePath} within {_options.Timeout.TotalSeconds:N0} s",
-                "no answer", "Check the network and GitHub's status, then run again: the release resumes where it stopped", repository);
+            response = await _http.SendAsync(request, cancellation).ConfigureAwait(false);
         }
         catch (HttpRequestException ex)
         {

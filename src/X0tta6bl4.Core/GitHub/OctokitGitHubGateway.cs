@@ -32,14 +32,14 @@ public sealed class OctokitGitHubGateway : IGitHubGateway, IWorkflowRuns
         _context = context;
         _cache = cache;
         _userAgent = $"x0tta6bl4/{options.ProductVersion}";
-        _http = new HttpClient(GitHubHttpPipeline.Create(options, context, _monitor), disposeHandler: true) { Timeout = options.Timeout };
+        _http = new HttpClient(GitHubHttpPipeline.Create(options, context, _monitor), disposeHandler: true) { Timeout = options.WholeCallTimeout };
         // The simple GitHubClient(product, uri) constructor appends api/v3/ to any non-github.com URL;
         // a Connection takes the base as given (github.com, GHES …/api/v3/, or a stand-in).
         var connection = new Connection(new Octokit.ProductHeaderValue("x0tta6bl4", options.ProductVersion), options.ApiUrl,
             new InMemoryCredentialStore(Credentials.Anonymous),
             new HttpClientAdapter(() => GitHubHttpPipeline.Create(options, context, _monitor)),
             new SimpleJsonSerializer());
-        connection.SetRequestTimeout(options.Timeout);
+        connection.SetRequestTimeout(options.WholeCallTimeout);
         _octokit = new GitHubClient(connection);
     }
 

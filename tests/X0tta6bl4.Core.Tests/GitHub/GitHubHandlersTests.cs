@@ -94,6 +94,90 @@ public class GitHubHandlersTests
         Assert.Equal(new[] { 7.0, 60.0, 120.0 }, delays.Select(d => d.TotalSeconds));
     }
 
+    /// <summary>Never answers; reads the request body slowly when there is one, reporting each chunk.</summary>
+    private sealed class Silent(TimeSpan perChunk) : HttpMessageHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Content is not null)
+            {
+                await request.Content.CopyToAsync(new SlowSink(perChunk, cancellationToken), cancellationToken);
+                return new HttpResponseMessage(HttpStatusCode.Created);
+            }
+            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+            throw new InvalidOperationException("unreachable");
+        }
+    }
+
+    /// <summary>A connection that takes each write only after a pause, as a slow link does.</summary>
+    private sealed class SlowSink(TimeSpan perWrite, CancellationToken connection) : MemoryStream
+    {
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            // The connection's token, as a socket is torn down by the handler whatever the writer passed.
+            await Task.Delay(perWrite, connection);
+            await base.WriteAsync(buffer, cancellationToken);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
+
+    /// <summary>Content that reports each byte to the request's upload watch, as the release gateway's content does.</summary>
+    private sealed class Trickle(UploadWatch watch, int size) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            for (var i = 1; i <= size; i++)
+            {
+                await stream.WriteAsync(new byte[] { 42 });
+                watch.Report(i);
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = size;
+            return true;
+        }
+    }
+
+    [Fact]
+    public async Task An_attempt_without_an_answer_is_a_timeout_error_and_the_callers_cancellation_stays_a_cancellation()
+    {
+        var client = new HttpClient(new AttemptTimeoutHandler(TimeSpan.FromMilliseconds(200)) { InnerHandler = new Silent(TimeSpan.Zero) });
+
+        var error = await Assert.ThrowsAsync<X0Exception>(() => client.GetAsync("https://api.example.test/repos/o/r", TestContext.Current.CancellationToken));
+        Assert.Equal(ErrorIds.GitHubUnreachable, error.ErrorId);
+        Assert.Equal(X0ErrorCategory.OperationTimeout, error.Category);
+        Assert.Contains("GET /repos/o/r", error.Expected);
+
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        var slow = new HttpClient(new AttemptTimeoutHandler(TimeSpan.FromSeconds(30)) { InnerHandler = new Silent(TimeSpan.Zero) });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow.GetAsync("https://api.example.test/", cancel.Token));
+    }
+
+    [Fact]
+    public async Task An_upload_that_keeps_moving_outlasts_the_bound_and_one_that_goes_silent_does_not()
+    {
+        // 8 chunks 60 ms apart: 480 ms in all, never 200 ms of silence.
+        var moving = new UploadWatch("big.whl", 8, null);
+        var client = new HttpClient(new AttemptTimeoutHandler(TimeSpan.FromMilliseconds(200)) { InnerHandler = new Silent(TimeSpan.FromMilliseconds(60)) });
+        using var request = new HttpRequestMessage(HttpMethod.Post, "https://uploads.example.test/assets?name=big.whl") { Content = new Trickle(moving, 8) };
+        request.Options.Set(UploadWatch.Key, moving);
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(8, moving.Sent);
+
+        var stalled = new UploadWatch("big.whl", 8, null);
+        var stalling = new HttpClient(new AttemptTimeoutHandler(TimeSpan.FromMilliseconds(200)) { InnerHandler = new Silent(TimeSpan.FromMilliseconds(400)) });
+        using var again = new HttpRequestMessage(HttpMethod.Post, "https://uploads.example.test/assets?name=big.whl") { Content = new Trickle(stalled, 8) };
+        again.Options.Set(UploadWatch.Key, stalled);
+        var error = await Assert.ThrowsAsync<X0Exception>(() => stalling.SendAsync(again, TestContext.Current.CancellationToken));
+        Assert.Equal(X0ErrorCategory.OperationTimeout, error.Category);
+        Assert.Contains("after 0 of 8 B", error.Found);
+    }
+
     [Fact]
     public async Task A_plain_403_is_returned_for_the_caller_to_map()
     {

@@ -45,13 +45,14 @@ public sealed class StandInReleaseTests : IDisposable
         await _standIn.Control(HttpMethod.Post, "/repos", new { owner = "octo", name = "release", immutableReleases = immutable });
     }
 
-    private HttpReleaseGateway Gateway() => new(new GitHubOptions
+    private HttpReleaseGateway Gateway(TimeSpan? timeout = null) => new(new GitHubOptions
     {
         ApiUrl = new Uri(_standIn.ApiUrl.TrimEnd('/') + "/"),
         Token = SecretRedactor.Register(Token),
         RetryDelay = TimeSpan.FromMilliseconds(20),
         SecondaryLimitDelay = TimeSpan.FromMilliseconds(50),
         MaxWait = TimeSpan.FromSeconds(20),
+        Timeout = timeout ?? TimeSpan.FromSeconds(100),
     }, new X0Context(_log));
 
     private ReleaseState State(bool draft = false, string version = "1.2.0")
@@ -280,6 +281,46 @@ public sealed class StandInReleaseTests : IDisposable
         var stats = await _standIn.Control(HttpMethod.Get, "/stats");
         Assert.Equal(1, stats.GetProperty("byRoute").GetProperty("DELETE /repos/octo/release/releases/assets/:id").GetInt32());
         await _standIn.AssertNoContractErrors();
+    }
+
+    [Fact]
+    public async Task An_upload_that_goes_silent_is_abandoned_after_the_bound_and_uploaded_again()
+    {
+        await Arrange();
+        // The first wheel upload gets no answer for longer than the gateway's bound on silence.
+        await _standIn.Control(HttpMethod.Post, "/faults", new { method = "POST", path = @"\.whl$", delayMs = 5_000 });
+        using var gateway = Gateway(timeout: TimeSpan.FromSeconds(1));
+        var state = State();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var results = await Run(state, gateway);
+
+        Assert.Equal(StepStatus.Done, results[0].Status);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4.5), $"the stalled upload was waited out: {watch.Elapsed}");
+        AssertAssetsMatch(Assert.Single(await Truth()), state);
+        Assert.Contains(_log.Warnings, w => w.Contains("nothing for 1 s after", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_rate_limit_wait_longer_than_the_bound_on_one_answer_is_not_a_timeout()
+    {
+        await Arrange();
+        // One secondary-limit answer with Retry-After 2 s, while a single answer may take at most 1 s.
+        await _standIn.Control(HttpMethod.Post, "/faults", new
+        {
+            method = "POST", path = "/releases$", status = 403, headers = new Dictionary<string, string> { ["retry-after"] = "2" },
+            body = new { message = "You have exceeded a secondary rate limit." },
+        });
+        using var gateway = Gateway(timeout: TimeSpan.FromSeconds(1));
+        var state = State();
+
+        var results = await Run(state, gateway);
+
+        Assert.Equal(StepStatus.Done, results[0].Status);
+        AssertAssetsMatch(Assert.Single(await Truth()), state);
+        Assert.Contains(_log.Warnings, w => w.Contains("rate limit reached", StringComparison.Ordinal));
+        // The wait is not mistaken for a lost answer (which would make the step re-read and create again).
+        Assert.DoesNotContain(_log.Warnings, w => w.Contains("Creating the release answered", StringComparison.Ordinal));
     }
 
     [Fact]

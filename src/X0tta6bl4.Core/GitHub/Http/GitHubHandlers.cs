@@ -11,7 +11,7 @@ public sealed record GitHubRateLimit(int Limit, int Remaining, DateTimeOffset Re
 /// <summary>Builds the one handler chain that Octokit and the plain HttpClient calls share.</summary>
 public static class GitHubHttpPipeline
 {
-    /// <summary>auth → JSON content type → rate limits and retries → inner handler.</summary>
+    /// <summary>auth → JSON content type → rate limits and retries → a time bound per attempt → inner handler.</summary>
     public static HttpMessageHandler Create(GitHubOptions options, X0Context context, GitHubRateLimitMonitor monitor)
     {
         var inner = options.InnerHandler?.Invoke() ?? new SocketsHttpHandler
@@ -24,7 +24,10 @@ public static class GitHubHttpPipeline
         {
             InnerHandler = new JsonContentTypeHandler(options)
             {
-                InnerHandler = new GitHubResilienceHandler(options, context, monitor) { InnerHandler = inner },
+                InnerHandler = new GitHubResilienceHandler(options, context, monitor)
+                {
+                    InnerHandler = new AttemptTimeoutHandler(options.Timeout) { InnerHandler = inner },
+                },
             },
         };
     }
@@ -288,4 +291,83 @@ public sealed class GitHubResilienceHandler : DelegatingHandler
     private static string Seconds(TimeSpan t) => t.TotalSeconds < 120
         ? $"{Math.Ceiling(t.TotalSeconds):0} s"
         : $"{Math.Ceiling(t.TotalMinutes):0} min";
+}
+
+/// <summary>
+/// Bounds each attempt, not the whole call: a rate-limit wait between attempts may last minutes (up to
+/// -MaxWait) and must not count as silence. A request carrying an <see cref="UploadWatch"/> is bounded by
+/// silence instead: every chunk sent re-arms the timer, so a large upload on a slow link is not cut off.
+/// </summary>
+public sealed class AttemptTimeoutHandler : DelegatingHandler
+{
+    private readonly TimeSpan _limit;
+
+    public AttemptTimeoutHandler(TimeSpan limit) => _limit = limit;
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (_limit == Timeout.InfiniteTimeSpan) return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        request.Options.TryGetValue(UploadWatch.Key, out var watch);
+        watch?.Attach(attempt, _limit);
+        attempt.CancelAfter(_limit);
+        try
+        {
+            return await base.SendAsync(request, attempt.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            var target = $"{request.Method} {request.RequestUri?.AbsolutePath}";
+            throw watch is null
+                ? new X0Exception(ErrorIds.GitHubUnreachable, X0ErrorCategory.OperationTimeout, $"an answer to {target} within {_limit.TotalSeconds:0.#} s",
+                    "no answer", "Check the network and GitHub's status, then run again", request.RequestUri?.GetLeftPart(UriPartial.Authority))
+                : new X0Exception(ErrorIds.GitHubUnreachable, X0ErrorCategory.OperationTimeout,
+                    $"progress on the upload of {watch.Name} at least every {_limit.TotalSeconds:0.#} s",
+                    $"nothing for {_limit.TotalSeconds:0.#} s after {watch.Sent:N0} of {watch.Size:N0} B",
+                    "Check the network and GitHub's status, then run again: a partial asset is replaced", watch.Name);
+        }
+        finally
+        {
+            watch?.Detach();
+        }
+    }
+}
+
+/// <summary>Upload progress of one request: passes it on and re-arms the attempt's silence timer.</summary>
+public sealed class UploadWatch : IProgress<long>
+{
+    public static readonly HttpRequestOptionsKey<UploadWatch> Key = new("x0.upload-watch");
+
+    private readonly IProgress<long>? _next;
+    private CancellationTokenSource? _attempt;
+    private TimeSpan _limit;
+
+    public UploadWatch(string name, long size, IProgress<long>? next)
+    {
+        (Name, Size, _next) = (name, size, next);
+    }
+
+    public string Name { get; }
+    public long Size { get; }
+    public long Sent { get; private set; }
+
+    internal void Attach(CancellationTokenSource attempt, TimeSpan limit)
+    {
+        lock (this) (_attempt, _limit, Sent) = (attempt, limit, 0);
+    }
+
+    internal void Detach()
+    {
+        lock (this) _attempt = null;
+    }
+
+    public void Report(long value)
+    {
+        lock (this)
+        {
+            Sent = value;
+            _attempt?.CancelAfter(_limit);
+        }
+        _next?.Report(value);
+    }
 }
