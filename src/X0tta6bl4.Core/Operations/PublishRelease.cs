@@ -126,7 +126,9 @@ public sealed class PublishRelease
             (github as IDisposable)?.Dispose();
         }
 
-        if (!whatIf && state.Tag.Length > 0 && state.OutputDirectory.Length > 0)
+        // A run stopped by the read-only preflight changed nothing, so it leaves nothing behind either.
+        var preflightOnly = results.Count > 0 && results[0].Status == StepStatus.Failed && results.Skip(1).All(r => r.Status == StepStatus.Skipped);
+        if (!whatIf && state.Tag.Length > 0 && state.OutputDirectory.Length > 0 && !(preflightOnly && state.PreviousRecord is null))
         {
             var record = state.PreviousRecord ?? new ReleaseRecord();
             record.Tag = state.Tag;

@@ -132,6 +132,14 @@ public sealed class PreflightStep : ReleaseStep
         state.Notes = request.Notes is { } given
             ? new ReleaseNotes(given, null, 1)
             : await _notes.GetNotesAsync(state.Config.Root, tagName, ct).ConfigureAwait(false);
+        if (request.Notes is null && state.Notes.PreviousTag is null && repo.IsShallow)
+        {
+            // actions/checkout's default (depth 1, no tags): the notes would run to the cut, not to the previous release.
+            throw new X0Exception(ErrorIds.ShallowClone, X0ErrorCategory.InvalidOperation,
+                $"the history back to the release before {tagName}, for its notes",
+                "a shallow clone in which no earlier release tag is reachable (history and tags cut off)",
+                "In GitHub Actions set fetch-depth: 0 on actions/checkout; locally run git fetch --tags --unshallow (or pass -Notes)", tagName);
+        }
         if (state.Notes.EntryCount == 0 || string.IsNullOrWhiteSpace(state.Notes.Markdown))
         {
             throw new X0Exception(ErrorIds.NotesEmpty, X0ErrorCategory.InvalidData,
