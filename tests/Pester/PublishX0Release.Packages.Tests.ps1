@@ -241,6 +241,27 @@ Describe 'PyPI refusals and races' -Skip:(-not $HasBuild) {
         $env:PYPI_API_TOKEN = $null
     }
 
+    It 'no credentials for an index that was asked for (-PyPIRepository) is an error before any upload, and the GitHub release is not made' {
+        Remove-Item Env:TWINE_PASSWORD, Env:TWINE_USERNAME, Env:ACTIONS_ID_TOKEN_REQUEST_URL -ErrorAction SilentlyContinue
+        $before = (Invoke-X0PackageStandIn $Py GET /stats).uploadRequests
+        $r = Publish-X0Release -SkipTests -PyPIRepository $Py.UploadUrl -ErrorAction SilentlyContinue -ErrorVariable err
+        $r.Succeeded | Should -BeFalse
+        (Get-Step $r 'PyPI').Status | Should -Be 'Failed'
+        (Get-Step $r 'PyPI').ErrorId | Should -Be 'X0.PackageCredentialMissing'
+        (Get-Step $r 'GitHub Release').Status | Should -Be 'Skipped'
+        "$($err[0].ErrorDetails.RecommendedAction)" | Should -Match 'PYPI_API_TOKEN'
+        (Invoke-X0PackageStandIn $Py GET /stats).uploadRequests | Should -Be $before
+    }
+
+    It 'no credentials and no index asked for: the PyPI step is skipped with a warning, without a network call' {
+        Remove-Item Env:TWINE_PASSWORD, Env:TWINE_USERNAME, Env:TWINE_REPOSITORY_URL, Env:ACTIONS_ID_TOKEN_REQUEST_URL -ErrorAction SilentlyContinue
+        $r = Publish-X0Release -SkipTests -WarningVariable warned -WarningAction SilentlyContinue
+        $r.Succeeded | Should -BeTrue -Because (($r.Steps | Out-String))
+        (Get-Step $r 'PyPI').Status | Should -Be 'Skipped'
+        (Get-Step $r 'PyPI').Detail | Should -Match 'no PyPI token'
+        "$warned" | Should -Match 'No PyPI credentials'
+    }
+
     It 'a refused token is a clear 403 error naming where the token came from, never the token' {
         $wrong = 'pypi-WRONG' + (New-Random)
         $env:PYPI_API_TOKEN = $wrong

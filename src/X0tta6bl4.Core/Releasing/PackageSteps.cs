@@ -315,11 +315,14 @@ public sealed class PyPIStep : ReleaseStep
         if (package is null) return StepPlan.Skip("no Python package in this release");
         var env = PackageSteps.Env(_options);
         _index = PyPIIndex.Resolve(_options.PyPIRepository, state.Config, env);
-        // No way to upload: say so without touching the network (an offline or private machine must
-        // not fail a local release on an index it was never asked to publish to).
+        // No way to upload and no sign that an upload was wanted: say so without touching the network (an
+        // offline or private machine must not fail a local release on an index it was never asked to publish
+        // to). Asked for an index (-PyPIRepository, [tool.x0tta6bl4.pypi], TWINE_REPOSITORY_URL), the same
+        // absence is an error further down, which explains the token and trusted-publishing options.
         var settings = ConfigLoader.Table(state.Config.Settings, "pypi");
         var trusted = _options.TrustedPublishing || (ConfigLoader.Bool(settings, "trusted_publishing") ?? false);
-        if (!trusted && PyPICredential.Resolve(_options, env) is null && PackageSteps.EnvValue(env, "ACTIONS_ID_TOKEN_REQUEST_URL") is null)
+        var asked = _options.PyPIRepository is not null || settings is not null || PackageSteps.EnvValue(env, "TWINE_REPOSITORY_URL") is not null;
+        if (!trusted && !asked && PyPICredential.Resolve(_options, env) is null && PackageSteps.EnvValue(env, "ACTIONS_ID_TOKEN_REQUEST_URL") is null)
         {
             context.Log.Warning($"No PyPI credentials: {package.Name} {package.Version} is not uploaded to {_index}.");
             return StepPlan.Skip($"no PyPI token (-PyPIToken, PYPI_API_TOKEN, TWINE_PASSWORD or pypi.token_secret) and no GitHub Actions OIDC token for trusted publishing: {package.Name} {package.Version} not uploaded to {_index}");
@@ -383,6 +386,17 @@ public sealed class PyPIStep : ReleaseStep
             if (trusted || canTrust)
             {
                 _credential = await client.TrustedPublishingAsync(package.Name, env, context.Cancellation).ConfigureAwait(false);
+            }
+            else if (_options.PyPIRepository is not null || settings is not null || PackageSteps.EnvValue(env, "TWINE_REPOSITORY_URL") is not null)
+            {
+                // The index was asked for: a release that silently leaves it out would go green without publishing.
+                var inActions = string.Equals(PackageSteps.EnvValue(env, "GITHUB_ACTIONS"), "true", StringComparison.OrdinalIgnoreCase);
+                throw new X0Exception(ErrorIds.PackageCredentialMissing, X0ErrorCategory.AuthenticationError,
+                    $"credentials to upload {package.Name} {package.Version} to {_index}", "no token and no OIDC token for trusted publishing",
+                    (inActions
+                        ? "Give the job 'permissions: id-token: write' for trusted publishing (and register this workflow as a trusted publisher on the index), or "
+                        : "") + "pass -PyPIToken / -PyPICredential, set PYPI_API_TOKEN or TWINE_PASSWORD, or name a SecretManagement secret in [tool.x0tta6bl4.pypi] token_secret",
+                    $"{package.Name} {package.Version}");
             }
             else
             {
