@@ -37,6 +37,16 @@ public class StepVersionTests
     private static string[] CommittedPaths(GitRepoFixture repo, string rev = "HEAD") =>
         repo.Git("show", "--name-only", "--format=", rev).Split('\n', StringSplitOptions.RemoveEmptyEntries).Order().ToArray();
 
+    /// <summary>Installs a server-side hook in a bare remote (LF endings, executable; git runs it with GIT_DIR set).</summary>
+    private static void InstallHook(string bare, string name, string script)
+    {
+        var path = Path.Combine(bare, "hooks", name);
+        File.WriteAllText(path, "#!/bin/sh\n" + script.Replace("\r\n", "\n"));
+        FileModes.Set(path, "755");
+    }
+
+    private static string RemoteTags(string bare) => GitRepoFixture.Run(bare, "tag", "-l").Trim();
+
     private static string Clone(string source, string target, params string[] options)
     {
         var args = new List<string> { "clone", "-q" };
@@ -144,6 +154,119 @@ public class StepVersionTests
         Assert.True(result.Pushed);
         Assert.Equal(result.CommitSha, GitRepoFixture.Run(bare, "rev-parse", "main").Trim());
         Assert.Equal(result.CommitSha, GitRepoFixture.Run(bare, "rev-parse", "v1.2.4^{commit}").Trim());
+    }
+
+    [Fact]
+    public async Task Push_accepted_but_tag_dropped_by_the_remote_keeps_the_local_release_and_says_how_to_finish()
+    {
+        // git push exits 0, but a post-receive hook deletes the tag it just accepted: only the refs tell.
+        using var repo = PythonRepo();
+        var bare = repo.AddBareRemote();
+        InstallHook(bare, "post-receive", """
+            while read old new ref; do
+              case "$ref" in refs/tags/*) git update-ref -d "$ref" ;; esac
+            done
+            """);
+        var before = repo.Head;
+        var log = new RecordingLog();
+
+        var ex = await Assert.ThrowsAsync<X0Exception>(() => Bump(Request(repo.Root, BumpRequest.Patch()) with { Push = true }, log: log));
+
+        var release = repo.Head;
+        Assert.Equal(ErrorIds.PushRejected, ex.ErrorId);
+        Assert.Equal(X0ErrorCategory.InvalidResult, ex.Category);
+        Assert.Equal($"origin to hold tag v1.2.4 at {release[..12]}", ex.Expected);
+        Assert.Equal("the branch was pushed but the tag was not", ex.Found);
+        Assert.Contains("git push origin refs/tags/v1.2.4", ex.Message);
+        Assert.Contains("the local commit and tag were kept", ex.Message);
+
+        // The remote holds the release commit, so it is kept locally (undoing it would fork history).
+        Assert.Equal(release, GitRepoFixture.Run(bare, "rev-parse", "main").Trim());
+        Assert.Equal("", RemoteTags(bare));
+        Assert.NotEqual(before, release);
+        Assert.Equal(before, repo.Git("rev-parse", "HEAD~1").Trim());
+        Assert.Equal(release, repo.Git("rev-parse", "v1.2.4^{commit}").Trim());
+        Assert.Contains("version = \"1.2.4\"", repo.ReadText("pyproject.toml"));
+        Assert.Equal("", repo.Git("status", "--porcelain"));
+        Assert.DoesNotContain(log.Warnings, w => w.Contains("Rolling back"));
+
+        // The advice works once the remote lets the tag stay.
+        File.Delete(Path.Combine(bare, "hooks", "post-receive"));
+        repo.Git("push", "-q", "origin", "refs/tags/v1.2.4");
+        Assert.Equal(release, GitRepoFixture.Run(bare, "rev-parse", "v1.2.4^{commit}").Trim());
+    }
+
+    [Fact]
+    public async Task Push_with_the_tag_rejected_lands_nothing_and_rolls_back_the_local_release()
+    {
+        // An update hook that refuses tags only: the push is --atomic, so the branch must not land either.
+        using var repo = PythonRepo();
+        var bare = repo.AddBareRemote();
+        InstallHook(bare, "update", """
+            case "$1" in refs/tags/*) echo "tags are protected here" >&2; exit 1 ;; esac
+            exit 0
+            """);
+        // The hook on its own would let a branch through and stop a tag.
+        repo.Git("push", "-q", "origin", "HEAD:refs/heads/probe");
+        Assert.Throws<InvalidOperationException>(() => repo.Git("push", "-q", "origin", "HEAD:refs/tags/probe"));
+        var before = repo.Head;
+        var log = new RecordingLog();
+
+        var ex = await Assert.ThrowsAsync<X0Exception>(() => Bump(Request(repo.Root, BumpRequest.Patch()) with { Push = true }, log: log));
+
+        Assert.Equal(ErrorIds.PushRejected, ex.ErrorId);
+        Assert.Equal(X0ErrorCategory.PermissionDenied, ex.Category);
+        Assert.Contains("refs/heads/main", ex.Expected);
+        Assert.Contains("refs/tags/v1.2.4", ex.Expected);
+        Assert.Contains("tags are protected here", ex.Found);
+        Assert.Contains("the local commit and tag were rolled back", ex.Message);
+
+        // Nothing landed on the remote ...
+        Assert.Equal(before, GitRepoFixture.Run(bare, "rev-parse", "main").Trim());
+        Assert.Equal("", RemoteTags(bare));
+        // ... and nothing is left locally: same HEAD, no tag, the files as they were.
+        Assert.Equal(before, repo.Head);
+        Assert.Equal("", repo.Git("tag", "-l"));
+        Assert.Equal(Pyproject, repo.ReadText("pyproject.toml"));
+        Assert.Equal(InitPy, repo.ReadText("src/pkg/__init__.py"));
+        Assert.Equal("", repo.Git("status", "--porcelain"));
+        Assert.Contains(log.Warnings, w => w.Contains("Rolling back the local commit and tag"));
+    }
+
+    [Fact]
+    public async Task Push_reported_as_success_but_undone_by_the_remote_rolls_back_the_local_release()
+    {
+        // git push exits 0, but a post-receive hook puts the branch back and drops the tag.
+        using var repo = PythonRepo();
+        var bare = repo.AddBareRemote();
+        InstallHook(bare, "post-receive", """
+            while read old new ref; do
+              case "$ref" in
+                refs/heads/*) git update-ref "$ref" "$old" ;;
+                refs/tags/*) git update-ref -d "$ref" ;;
+              esac
+            done
+            """);
+        var before = repo.Head;
+        var log = new RecordingLog();
+
+        var ex = await Assert.ThrowsAsync<X0Exception>(() => Bump(Request(repo.Root, BumpRequest.Patch()) with { Push = true }, log: log));
+
+        Assert.Equal(ErrorIds.PushRejected, ex.ErrorId);
+        Assert.Equal(X0ErrorCategory.InvalidResult, ex.Category);
+        Assert.Matches(@"^origin to hold main and v1\.2\.4 at [0-9a-f]{12} after the push$", ex.Expected);
+        Assert.Equal("branch not updated, tag missing (the push reported success)", ex.Found);
+        Assert.Contains("Check the remote's branch protection and hooks", ex.Message);
+        Assert.Contains("the local commit and tag were rolled back", ex.Message);
+
+        Assert.Equal(before, GitRepoFixture.Run(bare, "rev-parse", "main").Trim());
+        Assert.Equal("", RemoteTags(bare));
+        Assert.Equal(before, repo.Head);
+        Assert.Equal("", repo.Git("tag", "-l"));
+        Assert.Equal(Pyproject, repo.ReadText("pyproject.toml"));
+        Assert.Equal(InitPy, repo.ReadText("src/pkg/__init__.py"));
+        Assert.Equal("", repo.Git("status", "--porcelain"));
+        Assert.Contains(log.Warnings, w => w.Contains("Rolling back the local commit and tag"));
     }
 
     [Fact]
