@@ -1,11 +1,17 @@
+using System.Security.Cryptography;
+using X0tta6bl4.Core.Config;
 using X0tta6bl4.Core.Diagnostics;
+using X0tta6bl4.Core.Git;
 using X0tta6bl4.Core.Operations;
 using X0tta6bl4.Core.Releasing;
 using X0tta6bl4.Core.Tests.Infrastructure;
 
 namespace X0tta6bl4.Core.Tests.Releasing;
 
-/// <summary>The preflight through the whole (local) release: a real repository, no remote, no GitHub.</summary>
+/// <summary>
+/// The preflight: through the whole (local) release, and alone against a real repository (with a real bare
+/// remote where the remote matters) for each refusal a release must stop on.
+/// </summary>
 public sealed class PreflightStepTests : IDisposable
 {
     private readonly GitRepoFixture _repo = new("preflight");
@@ -45,6 +51,421 @@ public sealed class PreflightStepTests : IDisposable
         var result = await Publish(_repo.Root);
         Assert.Equal(ErrorIds.ChangelogMissingVersion, result.FirstFailure?.Error?.ErrorId);
         Assert.Equal("Preflight", result.FirstFailure!.Name);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The preflight's refusals, one by one: the step alone against a real repository (and a real bare
+    // remote where the remote matters). Every run is checked to have written nothing: the tree, the
+    // ignored files, the refs (local and remote) and the release folder are as they were before.
+    // ---------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task A_correct_release_tagged_at_HEAD_pushed_with_agreeing_files_and_its_changelog_section_passes_the_preflight()
+    {
+        Project(pyproject: "1.3.0");
+        _repo.Tag("v1.3.0");
+        _repo.AddBareRemote();
+        _repo.Git("push", "-q", "origin", "v1.3.0");
+        var github = new InMemoryGitHub();
+
+        var run = await Preflight(github: github, gitHubRepository: "octo/demo");
+
+        Assert.Null(run.Result.Error);
+        Assert.Equal(StepStatus.Done, run.Result.Status);
+        Assert.Equal("v1.3.0", run.State.Tag);
+        Assert.Equal(_repo.Head, run.State.Commit);
+        Assert.Equal("1.3.0", run.State.VersionText);
+        Assert.Equal(1, run.State.Notes?.EntryCount);
+        Assert.Contains($"v1.3.0 at {_repo.Head[..12]}", run.Result.Detail);
+        Assert.Contains("files hold 1.3.0, tree clean", run.Result.Detail);
+        Assert.Contains("token may write octo/demo", run.Result.Detail);
+    }
+
+    [Fact]
+    public async Task A_tag_only_local_stops_a_GitHub_release_with_TagNotOnRemote()
+    {
+        Project(pyproject: "1.3.0");
+        _repo.Tag("v1.3.0");
+        _repo.AddBareRemote(); // main is pushed, the tag is not
+
+        var run = await Preflight(github: new InMemoryGitHub(), gitHubRepository: "octo/demo");
+
+        var error = Refused(run, ErrorIds.TagNotOnRemote, X0ErrorCategory.ObjectNotFound,
+            expected: new[] { "tag v1.3.0 on 'origin'" },
+            found: new[] { "the tag is only local" },
+            fix: "git push origin v1.3.0");
+        Assert.Equal("v1.3.0", error.Target);
+    }
+
+    [Fact]
+    public async Task Without_a_GitHub_release_an_unpushed_tag_is_no_refusal()
+    {
+        // The other side of TagNotOnRemote: a local release needs no pushed tag.
+        Project(pyproject: "1.3.0");
+        _repo.Tag("v1.3.0");
+        _repo.AddBareRemote();
+
+        var run = await Preflight();
+
+        Assert.Null(run.Result.Error);
+        Assert.Equal(StepStatus.Done, run.Result.Status);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_tag_the_remote_holds_at_another_commit_stops_the_release_with_TagExistsOnRemote(bool annotated)
+    {
+        Project(pyproject: "1.3.0");
+        _repo.Tag("v1.3.0", annotated);
+        _repo.AddBareRemote();
+        _repo.Git("push", "-q", "origin", "v1.3.0");
+        var published = _repo.Head;
+        // The tag is then moved locally onto newer code: the version was already used for other code.
+        _repo.Git("tag", "-d", "v1.3.0");
+        _repo.Write("README.md", "# demo\n\nA late fix.\n").Commit("fix: a late fix");
+        _repo.Tag("v1.3.0", annotated);
+        var head = _repo.Head;
+
+        var run = await Preflight();
+
+        Refused(run, ErrorIds.TagExistsOnRemote, X0ErrorCategory.ResourceExists,
+            expected: new[] { "tag v1.3.0 on 'origin'", $"at {head[..12]}" },
+            found: new[] { $"it points at {published[..12]} there" },
+            fix: "bump to the next version");
+    }
+
+    [Fact]
+    public async Task Without_a_release_tag_at_HEAD_the_preflight_stops_with_ReleaseTagNotFound()
+    {
+        Project(pyproject: "1.3.0"); // v1.2.0 is on the parent; HEAD has only a tag outside the format
+        _repo.Tag("nightly");
+
+        var run = await Preflight();
+
+        Refused(run, ErrorIds.ReleaseTagNotFound, X0ErrorCategory.ObjectNotFound,
+            expected: new[] { "a release tag (v{version}) at HEAD", _repo.Head[..12] },
+            found: new[] { "none" },
+            fix: "Step-X0Version");
+    }
+
+    [Theory]
+    [InlineData("v1.4.0", null)]
+    [InlineData(null, "1.4.0")]
+    public async Task A_requested_release_tag_that_does_not_exist_stops_the_preflight_with_ReleaseTagNotFound(string? tag, string? version)
+    {
+        Project(pyproject: "1.3.0");
+        _repo.Tag("v1.3.0");
+
+        var run = await Preflight(new ReleaseRequest { Path = _repo.Root, Tag = tag, Version = version });
+
+        var error = Refused(run, ErrorIds.ReleaseTagNotFound, X0ErrorCategory.ObjectNotFound,
+            expected: new[] { "the release tag v1.4.0 in this repository" },
+            found: new[] { "no such tag" },
+            fix: "git fetch --tags");
+        Assert.Equal("v1.4.0", error.Target);
+    }
+
+    [Fact]
+    public async Task A_requested_tag_outside_the_tag_format_is_no_release_tag()
+    {
+        Project(pyproject: "1.3.0");
+        _repo.Tag("nightly");
+
+        var run = await Preflight(new ReleaseRequest { Path = _repo.Root, Tag = "nightly" });
+
+        Refused(run, ErrorIds.ReleaseTagNotFound, X0ErrorCategory.InvalidArgument,
+            expected: new[] { "a tag in the format v{version}" },
+            found: new[] { "'nightly'" },
+            fix: "-Tag");
+    }
+
+    [Fact]
+    public async Task A_repository_without_commits_has_no_release_tag()
+    {
+        _repo.Write("pyproject.toml", "[project]\nname = \"demo\"\nversion = \"1.3.0\"\n");
+
+        var run = await Preflight();
+
+        Refused(run, ErrorIds.ReleaseTagNotFound, X0ErrorCategory.ObjectNotFound,
+            expected: new[] { "a repository with a tagged commit" },
+            found: new[] { "no commits" },
+            fix: "Commit");
+    }
+
+    [Theory]
+    [InlineData("v1.3.0", null)]
+    [InlineData(null, "1.3.0")]
+    public async Task A_release_tag_behind_HEAD_stops_the_preflight_with_ReleaseNotAtHead(string? tag, string? version)
+    {
+        Project(pyproject: "1.3.0");
+        _repo.Tag("v1.3.0");
+        var tagged = _repo.Head;
+        _repo.Write("README.md", "# demo\n\nAfter the release.\n").Commit("docs: after the release");
+        var head = _repo.Head;
+
+        var run = await Preflight(new ReleaseRequest { Path = _repo.Root, Tag = tag, Version = version });
+
+        Refused(run, ErrorIds.ReleaseNotAtHead, X0ErrorCategory.InvalidOperation,
+            expected: new[] { $"HEAD at the tagged commit {tagged[..12]}" },
+            found: new[] { $"HEAD at {head[..12]}" },
+            fix: "git switch --detach v1.3.0");
+    }
+
+    [Fact]
+    public async Task A_changed_tracked_file_stops_the_preflight_with_DirtyWorkingTree_and_is_left_as_it_is()
+    {
+        Project(pyproject: "1.3.0");
+        _repo.Tag("v1.3.0");
+        _repo.Write("README.md", "# demo\n\nNot committed.\n");
+
+        var run = await Preflight();
+
+        var error = Refused(run, ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
+            expected: new[] { "a clean working tree at the release tag" },
+            found: new[] { "changes in README.md" },
+            fix: "Commit or stash");
+        Assert.Equal("# demo\n\nNot committed.\n", _repo.ReadText("README.md"));
+        Assert.Equal(_repo.Root, error.Target);
+    }
+
+    [Fact]
+    public async Task Version_files_still_at_the_previous_version_stop_the_preflight_with_VersionMismatch()
+    {
+        Project(pyproject: "1.2.0"); // tagged by hand without the bump
+        _repo.Tag("v1.3.0");
+
+        var run = await Preflight();
+
+        Refused(run, ErrorIds.VersionMismatch, X0ErrorCategory.InvalidData,
+            expected: new[] { "every version file to hold 1.3.0", "tag v1.3.0" },
+            found: new[] { "pyproject.toml = 1.2.0", "src/demo/__init__.py = 1.2.0" },
+            fix: "Step-X0Version");
+    }
+
+    [Fact]
+    public async Task A_package_version_left_behind_in_src_init_stops_the_preflight_with_VersionMismatch()
+    {
+        Project(pyproject: "1.3.0", module: "1.2.0");
+        _repo.Tag("v1.3.0");
+
+        var run = await Preflight();
+
+        Refused(run, ErrorIds.VersionMismatch, X0ErrorCategory.InvalidData,
+            expected: new[] { "every version file to hold the same version" },
+            found: new[] { "pyproject.toml", "= 1.3.0", "src/demo/__init__.py (__version__) = 1.2.0" },
+            fix: "Make the files agree");
+    }
+
+    [Fact]
+    public async Task A_pre_release_tag_matches_its_PEP_440_spelling_in_the_version_files()
+    {
+        Project(pyproject: "1.3.0rc1", changelogSection: null);
+        _repo.Tag("v1.3.0-rc.1");
+
+        var run = await Preflight();
+
+        Assert.Null(run.Result.Error);
+        Assert.Equal(StepStatus.Done, run.Result.Status);
+        Assert.Equal("1.3.0-rc.1", run.State.VersionText);
+        Assert.Contains("files hold 1.3.0-rc.1", run.Result.Detail);
+    }
+
+    [Theory]
+    [InlineData("1.3.0")]
+    [InlineData("1.3.0rc2")]
+    [InlineData("1.3.0b1")]
+    public async Task A_pre_release_tag_with_another_version_in_the_files_stops_the_preflight_with_VersionMismatch(string written)
+    {
+        Project(pyproject: written, changelogSection: null);
+        _repo.Tag("v1.3.0-rc.1");
+
+        var run = await Preflight();
+
+        Refused(run, ErrorIds.VersionMismatch, X0ErrorCategory.InvalidData,
+            expected: new[] { "every version file to hold 1.3.0-rc.1", "tag v1.3.0-rc.1" },
+            found: new[] { $"pyproject.toml = {written}", $"src/demo/__init__.py = {written}" },
+            fix: "Step-X0Version");
+    }
+
+    [Fact]
+    public async Task A_release_without_releasable_commits_stops_the_preflight_with_NotesEmpty()
+    {
+        Project(pyproject: "1.3.0", message: "tidy up"); // not a Conventional Commit: no note entry
+        _repo.Tag("v1.3.0");
+
+        var run = await Preflight();
+
+        Refused(run, ErrorIds.NotesEmpty, X0ErrorCategory.InvalidData,
+            expected: new[] { "release notes for v1.3.0" },
+            found: new[] { "no releasable Conventional Commits since v1.2.0" },
+            fix: "-Notes");
+    }
+
+    [Fact(Skip = "src bug: ReleaseCollaboratorsFactory.ConventionalNotesSource counts the hidden sections' entries "
+                 + "(chore, refactor, build, ci, style), so a chore-only release has 1 entry and notes that are only a heading")]
+    public async Task A_release_of_only_hidden_commit_types_stops_the_preflight_with_NotesEmpty()
+    {
+        Project(pyproject: "1.3.0", message: "chore: tidy up");
+        _repo.Tag("v1.3.0");
+
+        var run = await Preflight();
+
+        Refused(run, ErrorIds.NotesEmpty, X0ErrorCategory.InvalidData,
+            expected: new[] { "release notes for v1.3.0" },
+            found: new[] { "no releasable Conventional Commits since v1.2.0" },
+            fix: "-Notes");
+    }
+
+    [Fact]
+    public async Task Notes_given_by_hand_release_a_version_without_releasable_commits()
+    {
+        // The other side of NotesEmpty: -Notes is the way out the refusal names.
+        Project(pyproject: "1.3.0", message: "tidy up");
+        _repo.Tag("v1.3.0");
+
+        var run = await Preflight(new ReleaseRequest { Path = _repo.Root, Notes = "Housekeeping only." });
+
+        Assert.Null(run.Result.Error);
+        Assert.Equal(StepStatus.Done, run.Result.Status);
+        Assert.Equal("Housekeeping only.", run.State.Notes?.Markdown);
+    }
+
+    [Fact]
+    public async Task A_token_that_may_not_write_stops_the_preflight_with_PermissionMissing()
+    {
+        Project(pyproject: "1.3.0");
+        _repo.Tag("v1.3.0");
+        _repo.AddBareRemote();
+        _repo.Git("push", "-q", "origin", "v1.3.0");
+
+        var run = await Preflight(github: new InMemoryGitHub { CanWrite = false }, gitHubRepository: "octo/demo");
+
+        Refused(run, ErrorIds.PermissionMissing, X0ErrorCategory.PermissionDenied,
+            expected: new[] { "contents: write on octo/demo" },
+            found: new[] { "permissions.push is false" },
+            fix: "permissions: contents: write");
+    }
+
+    [Fact]
+    public async Task Through_Publish_X0Release_an_unpushed_tag_stops_everything_before_GitHub_is_touched()
+    {
+        Project(pyproject: "1.3.0");
+        _repo.Tag("v1.3.0");
+        _repo.AddBareRemote();
+        var github = new InMemoryGitHub();
+
+        var result = await new PublishRelease(new ReleaseCollaborators
+        {
+            Notes = new FixedNotes(),
+            Gates = new NoGates(),
+            GitHub = (_, _) => github,
+        }).RunAsync(new ReleaseRequest { Path = _repo.Root, SkipTests = true, Repository = "octo/demo", Token = "t0ken" },
+            X0Context.None, whatIf: false, (_, _) => Task.FromResult(true));
+
+        Assert.Equal("Preflight", result.FirstFailure?.Name);
+        Assert.Equal(ErrorIds.TagNotOnRemote, result.FirstFailure!.Error?.ErrorId);
+        Assert.All(result.Steps.Skip(1), s => Assert.Equal(StepStatus.Skipped, s.Status));
+        Assert.Equal(0, github.Mutations);
+        Assert.Empty(github.Releases);
+        // Nothing the release produces (notes, assets, sums); at most the run's own record.
+        var produced = Directory.Exists(result.OutputDirectory)
+            ? Directory.GetFiles(result.OutputDirectory, "*", SearchOption.AllDirectories).Select(Path.GetFileName).Where(n => n != ReleaseRecord.FileName)
+            : Enumerable.Empty<string?>();
+        Assert.Empty(produced);
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------
+
+    private sealed record PreflightRun(StepResult Result, ReleaseState State);
+
+    /// <summary>
+    /// The project released at v1.2.0 (tagged), then one more commit (<paramref name="message"/>) that
+    /// sets pyproject.toml and src/demo/__init__.py to the given versions and, unless null, adds the
+    /// CHANGELOG.md section <paramref name="changelogSection"/>. Not tagged: each test tags as it needs.
+    /// </summary>
+    private void Project(string pyproject, string? module = null, string? changelogSection = "1.3.0", string message = "feat: another thing")
+    {
+        _repo.Write(".gitignore", "out/\n")
+            .Write("README.md", "# demo\n")
+            .Write("CHANGELOG.md", Changelog("1.2.0"))
+            .Write("pyproject.toml", Pyproject("1.2.0"))
+            .Write("src/demo/__init__.py", Module("1.2.0"))
+            .Commit("feat: a thing");
+        _repo.Tag("v1.2.0");
+        _repo.Write("CHANGELOG.md", changelogSection is null ? Changelog("1.2.0") : Changelog(changelogSection, "1.2.0"))
+            .Write("pyproject.toml", Pyproject(pyproject))
+            .Write("src/demo/__init__.py", Module(module ?? pyproject))
+            .Commit(message);
+    }
+
+    private static string Pyproject(string version) => $"[project]\nname = \"demo\"\nversion = \"{version}\"\n";
+
+    private static string Module(string version) => $"\"\"\"demo\"\"\"\n\n__version__ = \"{version}\"\n";
+
+    private static string Changelog(params string[] versions) =>
+        "# Changelog\n\n" + string.Concat(versions.Select(v => $"## [{v}] - 2026-01-01\n\n- a thing\n\n"));
+
+    /// <summary>
+    /// Runs the preflight step alone (through the runner, as Publish-X0Release does) with the real
+    /// Conventional Commits notes engine, and proves it wrote nothing: files (ignored ones included),
+    /// git status, local and remote refs are unchanged, and no release folder exists.
+    /// </summary>
+    private async Task<PreflightRun> Preflight(ReleaseRequest? request = null, IGitHubReleaseGateway? github = null, string? gitHubRepository = null)
+    {
+        var before = Snapshot();
+        var config = ConfigLoader.Load(_repo.Root);
+        using var git = LibGit2Repository.Open(_repo.Root);
+        var state = new ReleaseState(request ?? new ReleaseRequest { Path = _repo.Root }, config, git) { GitHubRepository = gitHubRepository };
+        var notes = ReleaseCollaboratorsFactory.Create(X0Context.None, TimeSpan.FromMinutes(1)).Notes;
+
+        var results = await ReleaseRunner.RunAsync(new ReleaseStep[] { new PreflightStep(notes, github) }, state, X0Context.None, whatIf: false,
+            (target, action) => throw new InvalidOperationException($"a read-only preflight asked to {action} {target}"));
+
+        Assert.Equal(before, Snapshot());
+        Assert.False(Directory.Exists(_repo.PathOf("out")), "the preflight created out/");
+        if (state.OutputDirectory.Length > 0)
+        {
+            Assert.False(Directory.Exists(state.OutputDirectory), $"the preflight created {state.OutputDirectory}");
+        }
+        if (github is InMemoryGitHub fake)
+        {
+            Assert.Equal(0, fake.Mutations);
+        }
+        return new PreflightRun(Assert.Single(results), state);
+    }
+
+    /// <summary>Asserts a refusal: its id and category, and that its message says what was expected, what was found and what to do.</summary>
+    private static X0Exception Refused(PreflightRun run, string errorId, X0ErrorCategory category, string[] expected, string[] found, string fix)
+    {
+        Assert.Equal(StepStatus.Failed, run.Result.Status);
+        Assert.Equal("Preflight", run.Result.Name);
+        var error = Assert.IsAssignableFrom<X0Exception>(run.Result.Error);
+        Assert.Equal(errorId, error.ErrorId);
+        Assert.Equal(category, error.Category);
+        foreach (var e in expected) Assert.Contains(e, error.Expected);
+        foreach (var f in found) Assert.Contains(f, error.Found);
+        Assert.Contains(fix, error.Fix);
+        // The record the user sees carries all three.
+        Assert.StartsWith($"Expected {error.Expected.TrimEnd('.')}, but found {error.Found.TrimEnd('.')}.", error.Message);
+        Assert.Contains(fix, error.Message);
+        Assert.Equal(error.Message, run.Result.Detail);
+        return error;
+    }
+
+    /// <summary>Everything a write could change: every file outside .git (ignored ones too) with its hash, git status, and the refs here and on origin.</summary>
+    private string Snapshot()
+    {
+        var files = Directory.EnumerateFiles(_repo.Root, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(_repo.Root, f).Replace('\\', '/'))
+            .Where(p => p != ".git" && !p.StartsWith(".git/", StringComparison.Ordinal))
+            .OrderBy(p => p, StringComparer.Ordinal)
+            .Select(p => $"{p} {Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(_repo.PathOf(p))))}");
+        var bare = _repo.Root + "-origin.git";
+        return string.Join("\n", files)
+               + "\n--- status\n" + _repo.Git("status", "--porcelain=v1", "--ignored", "--untracked-files=all")
+               + "--- refs\n" + _repo.Git("for-each-ref", "--format=%(refname) %(objectname)")
+               + "--- origin\n" + (Directory.Exists(bare) ? GitRepoFixture.Run(bare, "for-each-ref", "--format=%(refname) %(objectname)") : "none");
     }
 
     public void Dispose() => _repo.Dispose();
