@@ -571,10 +571,18 @@ public sealed class StepVersion
         {
             throw pushError;
         }
+        var held = plan.Tag is null ? plan.Branch : $"{plan.Branch} and {plan.Tag}";
+        var state = plan.Tag is null
+            ? "branch not updated (the push reported success)"
+            : $"branch not updated, tag {(tagOk ? "present" : "missing")} (the push reported success)";
+        // A tag the remote kept without its branch points at a commit no branch holds there: the local
+        // rollback cannot undo it, and the next bump would find the version taken.
+        var strayTag = plan.Tag is not null && tagOk
+            ? $"; delete the tag the remote kept with git push {plan.Remote} :refs/tags/{plan.Tag} before bumping again"
+            : string.Empty;
         throw new X0Exception(ErrorIds.PushRejected, X0ErrorCategory.InvalidResult,
-            $"{plan.Remote} to hold {plan.Branch} and {plan.Tag} at {commitSha[..12]} after the push",
-            $"branch {(branchOk ? "updated" : "not updated")}, tag {(tagOk ? "present" : "missing")} (the push reported success)",
-            "Check the remote's branch protection and hooks; the local commit and tag were rolled back", plan.Remote);
+            $"{plan.Remote} to hold {held} at {commitSha[..12]} after the push", state,
+            $"Check the remote's branch protection and hooks; the local commit{(plan.Tag is null ? " was" : " and tag were")} rolled back{strayTag}", plan.Remote);
     }
 
     private static void Rollback(IGitRepository repo, StepVersionPlan plan, IReadOnlyList<string> paths, string? commitSha,

@@ -140,6 +140,11 @@ public sealed class PreflightStep : ReleaseStep
                 "a shallow clone in which no earlier release tag is reachable (history and tags cut off)",
                 "In GitHub Actions set fetch-depth: 0 on actions/checkout; locally run git fetch --tags --unshallow (or pass -Notes)", tagName);
         }
+        if (request.Notes is not null && string.IsNullOrWhiteSpace(request.Notes))
+        {
+            throw new X0Exception(ErrorIds.NotesEmpty, X0ErrorCategory.InvalidArgument,
+                $"release notes for {tagName}", "-Notes with only white space", "Pass the notes' text, or leave -Notes out to generate them from the commits", tagName);
+        }
         if (state.Notes.EntryCount == 0 || string.IsNullOrWhiteSpace(state.Notes.Markdown))
         {
             throw new X0Exception(ErrorIds.NotesEmpty, X0ErrorCategory.InvalidData,

@@ -38,7 +38,11 @@ public static class ReleaseCollaboratorsFactory
         {
             var rendered = new GetReleaseNotes().Run(new ReleaseNotesRequest { Path = repositoryRoot, Tag = tag }, context).First();
             var note = rendered.Note;
-            return new ReleaseNotes(rendered.Markdown, note.PreviousTag, note.Entries.Count() + note.Breaking.Count);
+            // What a reader sees: hidden sections (chore, ci, …) do not make notes, and a breaking feat counts once.
+            var breaking = new HashSet<Notes.NoteEntry>(note.Breaking, ReferenceEqualityComparer.Instance);
+            var shown = breaking.Count + note.Sections.Where(s => !s.Hidden).Sum(s => s.Entries.Count(e => !breaking.Contains(e)))
+                        + (note.ShowOther ? note.NonConventional.Count : 0);
+            return new ReleaseNotes(rendered.Markdown, note.PreviousTag, shown);
         }, cancellation);
     }
 

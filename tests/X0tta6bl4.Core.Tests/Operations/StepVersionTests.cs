@@ -270,6 +270,29 @@ public class StepVersionTests
     }
 
     [Fact]
+    public async Task A_tag_the_remote_kept_without_its_branch_is_named_with_the_command_that_deletes_it()
+    {
+        // git push exits 0; a post-receive hook puts the branch back but leaves the tag on a commit no branch holds.
+        using var repo = PythonRepo();
+        var bare = repo.AddBareRemote();
+        InstallHook(bare, "post-receive", """
+            while read old new ref; do
+              case "$ref" in
+                refs/heads/*) git update-ref "$ref" "$old" ;;
+              esac
+            done
+            """);
+
+        var ex = await Assert.ThrowsAsync<X0Exception>(() => Bump(Request(repo.Root, BumpRequest.Patch()) with { Push = true }));
+
+        Assert.Equal("branch not updated, tag present (the push reported success)", ex.Found);
+        Assert.Contains("git push origin :refs/tags/v1.2.4", ex.Message);
+        // The advice works: after it, the remote has no tag and a bump can run again.
+        GitRepoFixture.Run(repo.Root, "push", "-q", "origin", ":refs/tags/v1.2.4");
+        Assert.Equal("", RemoteTags(bare));
+    }
+
+    [Fact]
     public async Task AllowDirty_keeps_other_staged_and_unstaged_changes_out_of_the_release_commit()
     {
         using var repo = PythonRepo();

@@ -302,8 +302,7 @@ public sealed class PreflightStepTests : IDisposable
             fix: "-Notes");
     }
 
-    [Fact(Skip = "src bug: ReleaseCollaboratorsFactory.ConventionalNotesSource counts the hidden sections' entries "
-                 + "(chore, refactor, build, ci, style), so a chore-only release has 1 entry and notes that are only a heading")]
+    [Fact]
     public async Task A_release_of_only_hidden_commit_types_stops_the_preflight_with_NotesEmpty()
     {
         Project(pyproject: "1.3.0", message: "chore: tidy up");
@@ -315,6 +314,20 @@ public sealed class PreflightStepTests : IDisposable
             expected: new[] { "release notes for v1.3.0" },
             found: new[] { "no releasable Conventional Commits since v1.2.0" },
             fix: "-Notes");
+    }
+
+    [Fact]
+    public async Task Blank_notes_given_by_hand_are_refused_as_blank_not_as_missing_commits()
+    {
+        Project(pyproject: "1.3.0", message: "feat: a thing");
+        _repo.Tag("v1.3.0");
+
+        var run = await Preflight(new ReleaseRequest { Path = _repo.Root, Notes = "  \n" });
+
+        Refused(run, ErrorIds.NotesEmpty, X0ErrorCategory.InvalidArgument,
+            expected: new[] { "release notes for v1.3.0" },
+            found: new[] { "-Notes with only white space" },
+            fix: "leave -Notes out");
     }
 
     [Fact]
