@@ -73,10 +73,10 @@ Show 'Nothing releasable: a NoRelease object, not an error'
 Invoke-DemoGit commit -q --allow-empty -m 'docs: explain the window'
 Step-X0Version -Auto | Format-Table
 
-Show 'Release: Step-X0Version -Patch -Push | Publish-X0Release (gates, notes, sdist + wheel, SHA256SUMS)'
+Show 'Release: Step-X0Version -Patch | Publish-X0Release (gates, notes, sdist + wheel, then the push, SHA256SUMS)'
 # No GitHub remote and no index token here: the embedded default produces the release locally and each
 # remote step says why it is skipped.
-$release = Step-X0Version -Patch -Push | Publish-X0Release
+$release = Step-X0Version -Patch | Publish-X0Release
 $release | Format-List
 $release.Steps | Format-Table
 $release.Assets | Format-Table

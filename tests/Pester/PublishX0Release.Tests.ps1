@@ -115,8 +115,8 @@ Describe 'Publish-X0Release against the contract-checked GitHub stand-in' {
 
         $release | Should -BeOfType ([X0tta6bl4.Models.X0Release])
         $release.Succeeded | Should -BeTrue
-        $release.Steps.Name | Should -Be @('Preflight', 'Gates', 'Notes', 'Packages', 'Assets', 'Images', 'PyPI', 'NuGet', 'GitHub Release')
-        $release.Steps.Status | Should -Be @('Done', 'Done', 'Done', 'Skipped', 'Done', 'Skipped', 'Skipped', 'Skipped', 'Done')
+        $release.Steps.Name | Should -Be @('Preflight', 'Gates', 'Notes', 'Packages', 'Push', 'Assets', 'Images', 'PyPI', 'NuGet', 'GitHub Release')
+        $release.Steps.Status | Should -Be @('Done', 'Done', 'Done', 'Skipped', 'AlreadyDone', 'Done', 'Skipped', 'Skipped', 'Skipped', 'Done')
         $release.TestRun.Succeeded | Should -BeTrue
         $release.Version | Should -Be '3.3.0'
         $release.Url | Should -Be "https://github.com/$Repository/releases/tag/v3.3.0"
@@ -155,7 +155,7 @@ Describe 'Publish-X0Release against the contract-checked GitHub stand-in' {
         $child.ExitCode | Should -Be 0 -Because $child.Output
         $again = Get-Content -Raw $result | ConvertFrom-Json
         # Images were not requested: Skipped with the reason, the same in both runs.
-        $again.Steps.Status | Should -Be @('AlreadyDone', 'AlreadyDone', 'AlreadyDone', 'Skipped', 'AlreadyDone', 'Skipped', 'Skipped', 'Skipped', 'AlreadyDone')
+        $again.Steps.Status | Should -Be @('AlreadyDone', 'AlreadyDone', 'AlreadyDone', 'Skipped', 'AlreadyDone', 'AlreadyDone', 'Skipped', 'Skipped', 'Skipped', 'AlreadyDone')
         $again.Draft | Should -BeFalse
         $again.Url | Should -Be $release.Url
         $again.TestsPassed | Should -Be $release.TestRun.Passed -Because 'the gates that passed on this commit are reported with their counts'
@@ -375,13 +375,42 @@ Describe 'Publish-X0Release against the contract-checked GitHub stand-in' {
         Get-RouteCount 'PATCH /repos/octo/sample/releases/:id' | Should -Be 1 -Because 'published exactly once, by the run holding the draft'
     }
 
+    It 'Step-X0Version -Minor | Publish-X0Release (no -Push): the release pushes branch and tag itself, after the gates, then publishes' -Skip:(-not $CanBuild) {
+        $repo = New-ReleaseProject 'headline'
+        $bare = (& git -C $repo remote get-url origin).Trim()
+        $release = Step-X0Version -Path $repo -Minor | ForEach-Object { Build-Dist $repo; $_ } | Publish-X0Release @Gh
+
+        $release.Succeeded | Should -BeTrue -Because (($release.Steps | Format-Table | Out-String))
+        $push = $release.Steps | Where-Object Name -eq 'Push'
+        $push.Status | Should -Be 'Done'
+        $push.Detail | Should -Match "pushed main and v3\.3\.0 to 'origin'"
+        $names = @($release.Steps.Name)
+        $names.IndexOf('Gates') | Should -BeLessThan $names.IndexOf('Push')
+        $head = (& git -C $repo rev-parse HEAD).Trim()
+        (& git -C $bare rev-parse 'v3.3.0^{commit}').Trim() | Should -Be $head
+        (& git -C $bare rev-parse main).Trim() | Should -Be $head
+        (Get-Truth).Count | Should -Be 1
+        (Get-Truth)[0].tag_name | Should -Be 'v3.3.0'
+    }
+
+    It '-WhatIf of a release whose tag is only local plans the push and pushes nothing' {
+        $repo = New-ReleaseProject 'whatif-push'
+        Step-X0Version -Path $repo -Minor | Out-Null
+        $bare = (& git -C $repo remote get-url origin).Trim()
+        $plan = Publish-X0Release -Path $repo @Gh -SkipTests -WhatIf
+        ($plan.Steps | Where-Object Name -eq 'Push').Status | Should -Be 'Planned'
+        ($plan.Steps | Where-Object Name -eq 'Push').Detail | Should -Match "push main and v3\.3\.0 to 'origin'"
+        @(& git -C $bare tag -l) | Should -Not -Contain 'v3.3.0'
+        (Get-Stats).mutations | Should -Be 0
+    }
+
     It '-WhatIf reads the remote state and plans every step without a mutating call or a file written' {
         $repo = New-BumpedProject 'whatif'
         $before = Get-X0TreeSnapshot $repo
         Invoke-X0StandIn POST /stats/reset | Out-Null
 
         $plan = Publish-X0Release -Path $repo @Gh -WhatIf
-        $plan.Steps.Status | Should -Be @('Done', 'Planned', 'Planned', 'Skipped', 'Planned', 'Skipped', 'Skipped', 'Skipped', 'Planned')
+        $plan.Steps.Status | Should -Be @('Done', 'Planned', 'Planned', 'Skipped', 'AlreadyDone', 'Planned', 'Skipped', 'Skipped', 'Skipped', 'Planned')
         ($plan.Steps | Where-Object Name -eq 'GitHub Release').Detail | Should -Match 'create a draft v3\.3\.0 on octo/sample, upload 3 asset'
         (Get-Stats).mutations | Should -Be 0
         (Get-Stats).requests | Should -BeGreaterOrEqual 2 -Because 'the preflight reads the permissions and the plan reads the releases'

@@ -108,6 +108,8 @@ public sealed class PublishRelease
             new NotesStep(),
         };
         steps.AddRange(_collaborators.BuildSteps);
+        // Nothing public names the version before the gates passed and the packages were checked.
+        steps.Add(new PushStep());
         steps.Add(new AssetsStep());
         steps.Add(new ImagesStep());
         steps.AddRange(_collaborators.ExtraSteps);

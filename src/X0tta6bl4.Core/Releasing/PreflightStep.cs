@@ -6,8 +6,8 @@ using X0tta6bl4.Core.Versioning;
 namespace X0tta6bl4.Core.Releasing;
 
 /// <summary>
-/// Read-only checks before anything is written anywhere: the tag exists at HEAD (locally and on the
-/// remote), every version file holds the tag's version, the tree is clean, CHANGELOG.md has the
+/// Read-only checks before anything is written anywhere: the tag exists at HEAD (and, when the remote has
+/// it already, at the same commit there; otherwise the Push step pushes it later), every version file holds the tag's version, the tree is clean, CHANGELOG.md has the
 /// version's section, the token may write, and the notes are not empty.
 /// </summary>
 public sealed class PreflightStep : ReleaseStep
@@ -89,9 +89,11 @@ public sealed class PreflightStep : ReleaseStep
 
         // 5. The remote holds the same tag at the same commit (when there is a remote).
         var publishesToGitHub = state.GitHubRepository is not null && _github is not null;
+        var tagOnlyLocal = false;
         if (repo.GetRemoteUrl(request.Remote) is not null)
         {
             IReadOnlyList<Git.GitRemoteRef> refs;
+            var unread = false;
             try
             {
                 refs = await repo.ListRemoteRefsAsync(request.Remote, new[] { $"refs/tags/{tagName}" }, ct).ConfigureAwait(false);
@@ -100,14 +102,11 @@ public sealed class PreflightStep : ReleaseStep
             {
                 context.Log.Warning($"Could not read '{request.Remote}' to confirm the tag is pushed: {ex.Found}");
                 refs = Array.Empty<Git.GitRemoteRef>();
+                unread = true;
             }
             var remoteTag = refs.FirstOrDefault(r => r.Name == $"refs/tags/{tagName}");
-            if (remoteTag is null && publishesToGitHub)
-            {
-                throw new X0Exception(ErrorIds.TagNotOnRemote, X0ErrorCategory.ObjectNotFound,
-                    $"tag {tagName} on '{request.Remote}' before a GitHub release is made from it", "the tag is only local",
-                    $"Push it: git push {request.Remote} {tagName} (or Step-X0Version -Push next time)", tagName);
-            }
+            // A tag only local is pushed by the Push step, after the gates and the package checks passed.
+            tagOnlyLocal = remoteTag is null && !unread;
             if (remoteTag is not null && remoteTag.CommitSha != state.Commit)
             {
                 throw new X0Exception(ErrorIds.TagExistsOnRemote, X0ErrorCategory.ResourceExists,
@@ -152,7 +151,7 @@ public sealed class PreflightStep : ReleaseStep
                 "Write commits as feat:/fix:/perf: …, or pass -Notes with the text", tagName);
         }
 
-        var detail = $"{tagName} at {state.Commit[..12]}: files hold {version}, tree clean" +
+        var detail = $"{tagName} at {state.Commit[..12]}{(tagOnlyLocal ? $" (not on '{request.Remote}' yet: pushed after the gates)" : string.Empty)}: files hold {version}, tree clean" +
                                     (publishesToGitHub ? $", token may write {state.GitHubRepository}" : string.Empty) +
                                     $", {state.Notes.EntryCount} note entr{(state.Notes.EntryCount == 1 ? "y" : "ies")}";
         // The checks ran either way; the record only says whether this exact release completed before.

@@ -82,19 +82,18 @@ public sealed class PreflightStepTests : IDisposable
     }
 
     [Fact]
-    public async Task A_tag_only_local_stops_a_GitHub_release_with_TagNotOnRemote()
+    public async Task A_tag_only_local_passes_the_preflight_and_is_left_to_the_Push_step()
     {
         Project(pyproject: "1.3.0");
         _repo.Tag("v1.3.0");
-        _repo.AddBareRemote(); // main is pushed, the tag is not
+        var bare = _repo.AddBareRemote(); // main is pushed, the tag is not
 
         var run = await Preflight(github: new InMemoryGitHub(), gitHubRepository: "octo/demo");
 
-        var error = Refused(run, ErrorIds.TagNotOnRemote, X0ErrorCategory.ObjectNotFound,
-            expected: new[] { "tag v1.3.0 on 'origin'" },
-            found: new[] { "the tag is only local" },
-            fix: "git push origin v1.3.0");
-        Assert.Equal("v1.3.0", error.Target);
+        Assert.Null(run.Result.Error);
+        Assert.Equal(StepStatus.Done, run.Result.Status);
+        Assert.Contains("not on 'origin' yet: pushed after the gates", run.Result.Detail);
+        Assert.Equal("", GitRepoFixture.Run(bare, "tag", "-l"));
     }
 
     [Fact]
@@ -360,32 +359,91 @@ public sealed class PreflightStepTests : IDisposable
             fix: "permissions: contents: write");
     }
 
+    private Task<PublishReleaseResult> PublishToGitHub(InMemoryGitHub github, IQualityGates? gates = null) =>
+        new PublishRelease(new ReleaseCollaborators
+        {
+            Notes = new FixedNotes(),
+            Gates = gates ?? new NoGates(),
+            GitHub = (_, _) => github,
+        }).RunAsync(new ReleaseRequest { Path = _repo.Root, SkipTests = gates is null, Repository = "octo/demo", Token = "t0ken" },
+            X0Context.None, whatIf: false, (_, _) => Task.FromResult(true));
+
     [Fact]
-    public async Task Through_Publish_X0Release_an_unpushed_tag_stops_everything_before_GitHub_is_touched()
+    public async Task Through_Publish_X0Release_a_local_tag_is_pushed_with_its_branch_after_the_gates_and_before_the_GitHub_release()
+    {
+        Project(pyproject: "1.3.0");
+        var bare = _repo.AddBareRemote();
+        // The remote has main up to the release commit's parent: the release commit goes out with the tag.
+        GitRepoFixture.Run(bare, "update-ref", "refs/heads/main", _repo.Git("rev-parse", "HEAD~1").Trim());
+        _repo.Tag("v1.3.0");
+        var github = new InMemoryGitHub();
+
+        var result = await PublishToGitHub(github);
+
+        Assert.True(result.Succeeded, result.FirstFailure?.Detail);
+        var names = result.Steps.Select(s => s.Name).ToList();
+        Assert.True(names.IndexOf("Push") > names.IndexOf("Gates") && names.IndexOf("Push") < names.IndexOf("GitHub Release"));
+        var push = result.Steps.Single(s => s.Name == "Push");
+        Assert.Equal(StepStatus.Done, push.Status);
+        Assert.Contains("pushed main and v1.3.0 to 'origin'", push.Detail);
+        Assert.Equal(_repo.Head, GitRepoFixture.Run(bare, "rev-parse", "main").Trim());
+        Assert.Equal(_repo.Head, GitRepoFixture.Run(bare, "rev-parse", "v1.3.0^{commit}").Trim());
+        Assert.Single(github.Releases);
+
+        // A re-run finds the tag there.
+        var again = await PublishToGitHub(github);
+        Assert.Equal(StepStatus.AlreadyDone, again.Steps.Single(s => s.Name == "Push").Status);
+    }
+
+    [Fact]
+    public async Task A_push_the_remote_refuses_stops_before_GitHub_is_touched_and_keeps_the_local_tag()
     {
         Project(pyproject: "1.3.0");
         _repo.Tag("v1.3.0");
-        _repo.AddBareRemote();
+        var bare = _repo.AddBareRemote();
+        var hook = Path.Combine(bare, "hooks", "pre-receive");
+        File.WriteAllText(hook, "#!/bin/sh\necho 'tags are protected here' >&2\nexit 1\n");
+        FileModes.Set(hook, "755");
         var github = new InMemoryGitHub();
 
-        var result = await new PublishRelease(new ReleaseCollaborators
-        {
-            Notes = new FixedNotes(),
-            Gates = new NoGates(),
-            GitHub = (_, _) => github,
-        }).RunAsync(new ReleaseRequest { Path = _repo.Root, SkipTests = true, Repository = "octo/demo", Token = "t0ken" },
-            X0Context.None, whatIf: false, (_, _) => Task.FromResult(true));
+        var result = await PublishToGitHub(github);
 
-        Assert.Equal("Preflight", result.FirstFailure?.Name);
-        Assert.Equal(ErrorIds.TagNotOnRemote, result.FirstFailure!.Error?.ErrorId);
-        Assert.All(result.Steps.Skip(1), s => Assert.Equal(StepStatus.Skipped, s.Status));
+        var push = result.Steps.Single(s => s.Name == "Push");
+        Assert.Equal(StepStatus.Failed, push.Status);
+        Assert.Equal(ErrorIds.PushRejected, push.Error!.ErrorId);
+        Assert.Contains("tags are protected here", push.Error.Found);
+        Assert.Contains("again: it resumes here", push.Error.Fix);
         Assert.Equal(0, github.Mutations);
         Assert.Empty(github.Releases);
-        // Nothing the release produces (notes, assets, sums); at most the run's own record.
-        var produced = Directory.Exists(result.OutputDirectory)
-            ? Directory.GetFiles(result.OutputDirectory, "*", SearchOption.AllDirectories).Select(Path.GetFileName).Where(n => n != ReleaseRecord.FileName)
-            : Enumerable.Empty<string?>();
-        Assert.Empty(produced);
+        Assert.Contains("v1.3.0", _repo.Git("tag", "-l"));
+        Assert.Equal("", GitRepoFixture.Run(bare, "tag", "-l"));
+    }
+
+    [Fact]
+    public async Task A_remote_branch_that_moved_on_refuses_the_push_and_the_fix_says_to_bump_again_on_top()
+    {
+        Project(pyproject: "1.3.0");
+        var bare = _repo.AddBareRemote();
+        GitRepoFixture.Run(bare, "update-ref", "refs/heads/main", _repo.Git("rev-parse", "HEAD~1").Trim());
+        _repo.Tag("v1.3.0");
+        // Someone else pushed to main meanwhile.
+        var other = Path.Combine(Path.GetTempPath(), "x0-other-" + Guid.NewGuid().ToString("N")[..8]);
+        GitRepoFixture.Run(Path.GetTempPath(), "clone", "-q", bare, other);
+        File.WriteAllText(Path.Combine(other, "other.txt"), "theirs\n");
+        GitRepoFixture.Run(other, "add", "-A");
+        GitRepoFixture.Run(other, "-c", "user.name=o", "-c", "user.email=o@example.invalid", "commit", "-q", "-m", "fix: theirs");
+        GitRepoFixture.Run(other, "push", "-q", "origin", "main");
+        var github = new InMemoryGitHub();
+
+        var result = await PublishToGitHub(github);
+
+        var push = result.Steps.Single(s => s.Name == "Push");
+        Assert.Equal(StepStatus.Failed, push.Status);
+        Assert.Equal(ErrorIds.PushRejected, push.Error!.ErrorId);
+        Assert.Contains("git tag -d v1.3.0", push.Error.Fix);
+        Assert.Equal("", GitRepoFixture.Run(bare, "tag", "-l")); // atomic: neither the branch nor the tag
+        Assert.Equal(0, github.Mutations);
+        Directory.Delete(other, recursive: true);
     }
 
     // ---- helpers ----------------------------------------------------------------------------------
