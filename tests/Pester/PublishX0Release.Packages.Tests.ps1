@@ -285,6 +285,26 @@ Describe 'PyPI refusals and races' -Skip:(-not $HasBuild) {
         "$($err[0].ErrorDetails.RecommendedAction)" | Should -Match "scoped to 'x0tta6bl4'"
     }
 
+    It 'a name that belongs to another account''s project is a name conflict with the way out, not a token problem' {
+        $env:PYPI_API_TOKEN = $Token
+        Invoke-X0PackageStandIn $Py POST /faults @{ method = 'POST'; path = '^/legacy/'; status = 403; times = -1
+            reason = "The user 'someone' isn't allowed to upload to project 'x0tta6bl4'. See https://pypi.org/help/#project-name for more information." } | Out-Null
+        $r = Publish-X0Release -SkipTests -PyPIRepository $Py.UploadUrl -ErrorAction SilentlyContinue -ErrorVariable err
+        (Get-Step $r 'PyPI').ErrorId | Should -Be 'X0.PackageNameConflict'
+        "$($err[0])" | Should -Match "isn't allowed to upload to project 'x0tta6bl4'"
+        "$($err[0].ErrorDetails.RecommendedAction)" | Should -Match 'choose another distribution name'
+        (Get-Step $r 'GitHub Release').Status | Should -Be 'Skipped'
+    }
+
+    It 'a new name the index refuses as too similar says to pick another' {
+        $env:PYPI_API_TOKEN = $Token
+        Invoke-X0PackageStandIn $Py POST /faults @{ method = 'POST'; path = '^/legacy/'; status = 400; times = -1
+            reason = "The name 'x0tta6bl4' is too similar to an existing project. See https://pypi.org/help/#project-name for more information." } | Out-Null
+        $r = Publish-X0Release -SkipTests -PyPIRepository $Py.UploadUrl -ErrorAction SilentlyContinue -ErrorVariable err
+        (Get-Step $r 'PyPI').ErrorId | Should -Be 'X0.PackageNameConflict'
+        "$($err[0].ErrorDetails.RecommendedAction)" | Should -Match '\[project\] name'
+    }
+
     It 'an expired token says so' {
         $expired = 'pypi-EXPIRED' + (New-Random)
         Invoke-X0PackageStandIn $Py POST /tokens @{ token = $expired; expired = $true } | Out-Null

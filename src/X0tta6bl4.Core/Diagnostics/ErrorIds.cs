@@ -113,6 +113,8 @@ public static class ErrorIds
     /// <summary>NuGet / Gallery: the version exists with other content.</summary>
     public const string PackageVersionExists = "X0.PackageVersionExists";
     public const string PackageIndexAuthenticationFailed = "X0.PackageIndexAuthenticationFailed";
+    /// <summary>The index refuses the distribution name: another account's project, or too similar to one.</summary>
+    public const string PackageNameConflict = "X0.PackageNameConflict";
     public const string PackageIndexRejected = "X0.PackageIndexRejected";
     public const string PackageIndexUnavailable = "X0.PackageIndexUnavailable";
     public const string PackageCredentialMissing = "X0.PackageCredentialMissing";

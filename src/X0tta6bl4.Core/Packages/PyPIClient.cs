@@ -218,11 +218,26 @@ public sealed class PyPIClient : IDisposable
             {
                 return (UploadOutcome.AlreadyExists, reason);
             }
+            var project = meta["Name"] ?? file.Name;
+            if (status is 403 && Regex.IsMatch(reason, "isn't allowed to upload to project|not allowed to upload to project", RegexOptions.IgnoreCase))
+            {
+                // The token is fine; the name belongs to a project this account does not maintain.
+                throw new X0Exception(ErrorIds.PackageNameConflict, X0ErrorCategory.PermissionDenied,
+                    $"'{project}' on {_index} to be a project the account of {credential.Source} may upload to",
+                    $"HTTP {status}: {reason}",
+                    $"If '{project}' is someone else's project, choose another distribution name in pyproject.toml ([project] name) and release again; if it is yours, use a token of an account that maintains it",
+                    project);
+            }
+            if (status is 400 && Regex.IsMatch(reason, "too similar to an existing project|name .* isn't allowed|name .* is not allowed", RegexOptions.IgnoreCase))
+            {
+                throw new X0Exception(ErrorIds.PackageNameConflict, X0ErrorCategory.InvalidArgument,
+                    $"a new project name {_index} accepts", $"HTTP {status}: {reason}",
+                    $"Choose another distribution name in pyproject.toml ([project] name): the index refuses '{project}' for new projects", project);
+            }
             if (status is 401 or 403)
             {
                 var expired = Regex.IsMatch(reason, "expired", RegexOptions.IgnoreCase);
                 var scoped = Regex.IsMatch(reason, "scoped|not valid for project|permission", RegexOptions.IgnoreCase);
-                var project = meta["Name"] ?? file.Name;
                 throw new X0Exception(ErrorIds.PackageIndexAuthenticationFailed, X0ErrorCategory.PermissionDenied,
                     $"{_index} to accept the token from {credential.Source} for '{project}'",
                     $"HTTP {status}: {reason}" + (expired ? " (the token has expired)" : scoped ? " (the token is not scoped to this project)" : string.Empty),
