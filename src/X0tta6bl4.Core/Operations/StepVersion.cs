@@ -383,6 +383,16 @@ public sealed class StepVersion
                         $"Run git pull --rebase {remote} {head.Branch}, check the result, then bump again", head.Branch);
                 }
             }
+            else if (tag && hasRemote && repo is not null && head?.Branch is not null
+                     && repo.GetCommit($"refs/remotes/{remote}/{head.Branch}") is { } tracked && !repo.IsAncestor(tracked.Sha, head.Sha!))
+            {
+                // No network without -Push, but what the last fetch saw counts: a tag on a commit the remote branch
+                // has moved past cannot go out with its branch (Publish-X0Release's push would be refused).
+                throw new X0Exception(ErrorIds.BranchBehindRemote, X0ErrorCategory.InvalidOperation,
+                    $"{head.Branch} to contain everything on {remote}/{head.Branch}",
+                    $"{remote}/{head.Branch} (as of the last fetch) is at {tracked.Sha[..12]}, which {head.Branch} does not contain",
+                    $"Run git pull --rebase {remote} {head.Branch}, check the result, then bump again", head.Branch);
+            }
 
             var values = Placeholders(current, next, tagName, tagFormat);
             return new StepVersionPlan

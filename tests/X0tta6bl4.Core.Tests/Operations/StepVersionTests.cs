@@ -139,10 +139,38 @@ public class StepVersionTests
         Assert.Equal("", repo.Git("tag"));
         Assert.Equal(Pyproject, repo.ReadText("pyproject.toml"));
 
-        // Without -Push the local bump is fine: being behind only matters for what gets pushed.
+        // Without -Push there is no network: a remote commit this clone has not fetched cannot be seen.
         var local = await Bump(Request(repo.Root, BumpRequest.Minor()));
         Assert.False(local.Pushed);
         Assert.Equal("1.3.0", local.Plan.NextVersion);
+    }
+
+    [Fact]
+    public async Task Without_Push_a_branch_behind_what_the_last_fetch_saw_is_refused_before_tagging()
+    {
+        using var repo = PythonRepo();
+        var bare = repo.AddBareRemote();
+        using var dir = new TempDirectory("other");
+        var other = Clone(bare, Path.Combine(dir.Root, "o"));
+        File.WriteAllText(Path.Combine(other, "README.md"), "# changed elsewhere\n");
+        GitRepoFixture.Run(other, "commit", "-qam", "docs: elsewhere");
+        GitRepoFixture.Run(other, "push", "-q", "origin", "main");
+        repo.Git("fetch", "-q", "origin");
+        var head = repo.Head;
+
+        var ex = await BumpFails(Request(repo.Root, BumpRequest.Minor()));
+
+        Assert.Equal(ErrorIds.BranchBehindRemote, ex.ErrorId);
+        Assert.Contains("as of the last fetch", ex.Found);
+        Assert.Contains("git pull --rebase origin main", ex.Message);
+        Assert.Equal(head, repo.Head);
+        Assert.Equal("", repo.Git("tag"));
+        Assert.Equal(Pyproject, repo.ReadText("pyproject.toml"));
+
+        // Ahead of the remote (the usual case before a push) is fine.
+        repo.Git("pull", "-q", "--rebase", "origin", "main");
+        var bumped = await Bump(Request(repo.Root, BumpRequest.Minor()));
+        Assert.Equal("1.3.0", bumped.Plan.NextVersion);
     }
 
     [Fact]
