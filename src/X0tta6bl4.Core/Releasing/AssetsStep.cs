@@ -79,12 +79,21 @@ public sealed class AssetsStep : ReleaseStep
         {
             var target = Path.Combine(folder, Path.GetFileName(source));
             var temp = $"{target}.{Guid.NewGuid():N}.tmp";
-            await using (var input = File.OpenRead(source))
-            await using (var output = File.Create(temp))
+            try
             {
-                await input.CopyToAsync(output, context.Cancellation).ConfigureAwait(false);
+                await using (var input = File.OpenRead(source))
+                await using (var output = File.Create(temp))
+                {
+                    await input.CopyToAsync(output, context.Cancellation).ConfigureAwait(false);
+                }
+                File.Move(temp, target, overwrite: true);
             }
-            File.Move(temp, target, overwrite: true);
+            catch
+            {
+                // Ctrl+C or a full disk mid-copy: no half-written file stays behind next to the assets.
+                File.Delete(temp);
+                throw;
+            }
         }
         var sumsPath = Path.Combine(folder, ChecksumsName);
         var sumsTemp = $"{sumsPath}.{Guid.NewGuid():N}.tmp";
