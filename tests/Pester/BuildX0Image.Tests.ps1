@@ -22,6 +22,103 @@ BeforeAll {
         $script:Cred = [pscredential]::new($Env.User, (ConvertTo-SecureString $Env.Password -AsPlainText -Force))
     }
     function New-Repo([string] $Name) { "$($Env.Registry)/x0/$Name-$([guid]::NewGuid().ToString('N').Substring(0, 6))" }
+
+    function Find-CanaryBytes([string] $Path, [string[]] $Needle) {
+        # Files under $Path holding any needle as UTF-8 or UTF-16 bytes.
+        :files foreach ($file in Get-ChildItem -LiteralPath $Path -Recurse -File -Force) {
+            $latin1 = [System.Text.Encoding]::Latin1.GetString([System.IO.File]::ReadAllBytes($file.FullName))
+            foreach ($n in $Needle) {
+                foreach ($encoding in [System.Text.Encoding]::UTF8, [System.Text.Encoding]::Unicode) {
+                    if ($latin1.Contains([System.Text.Encoding]::Latin1.GetString($encoding.GetBytes($n)), [StringComparison]::Ordinal)) { $file.FullName; continue files }
+                }
+            }
+        }
+    }
+
+    function Find-CanaryFragment([string] $Text, [string] $Secret, [int] $Length = 12) {
+        # Any $Length-character piece of $Secret in $Text: a secret cut in two by a truncation still leaks.
+        for ($i = 0; $i -le $Secret.Length - $Length; $i++) {
+            $piece = $Secret.Substring($i, $Length)
+            if ($Text.Contains($piece, [StringComparison]::Ordinal)) { return $piece }
+        }
+    }
+
+    function Start-HostileRegistry {
+        <# A registry on 127.0.0.1 that asks for Basic credentials and answers the request that carries them
+           with -Status and a body echoing the header and the decoded password (the password where a
+           300-character cut of the body would halve it). -Refuse client: the module's own requests get
+           that answer; engine: the module's checks pass and the Docker engine's push gets it. #>
+        param([Parameter(Mandatory)] [int] $Status, [Parameter(Mandatory)] [ValidateSet('client', 'engine')] [string] $Refuse)
+        $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $probe.Start(); $port = $probe.LocalEndpoint.Port; $probe.Stop()
+        $listener = [System.Net.HttpListener]::new()
+        $listener.Prefixes.Add("http://127.0.0.1:$port/")
+        $listener.Start()
+        $seen = [System.Collections.Concurrent.ConcurrentQueue[string]]::new()
+        $ps = [powershell]::Create()
+        [void]$ps.AddScript({
+                param($Listener, $Status, $Refuse, $Seen)
+                while ($Listener.IsListening) {
+                    try { $ctx = $Listener.GetContext() } catch { break }
+                    $req = $ctx.Request; $res = $ctx.Response
+                    try {
+                        $auth = $req.Headers['Authorization']
+                        $module = "$($req.UserAgent)" -like 'x0tta6bl4*'
+                        $Seen.Enqueue("$(if ($module) { 'module' } else { 'engine' }) $($req.HttpMethod) $($req.Url.AbsolutePath) $(if ($auth) { 'with Authorization' } else { 'anonymous' })")
+                        $res.AddHeader('Docker-Distribution-API-Version', 'registry/2.0')
+                        $text = ''
+                        if (-not $auth) {
+                            $res.StatusCode = 401
+                            $res.AddHeader('WWW-Authenticate', 'Basic realm="x0-hostile"')
+                            $res.ContentType = 'application/json'
+                            $text = '{"errors":[{"code":"UNAUTHORIZED","message":"authentication required","detail":null}]}'
+                        } elseif ($module -and $Refuse -eq 'engine') {
+                            # Let the module's checks through: the ping, an upload session opened and cancelled, no tags yet.
+                            $path = $req.Url.AbsolutePath
+                            if ($req.HttpMethod -eq 'POST' -and $path -like '*/blobs/uploads/') {
+                                $res.StatusCode = 202; $res.AddHeader('Location', "$path$([guid]::NewGuid())")
+                            } elseif ($req.HttpMethod -eq 'DELETE') { $res.StatusCode = 204 }
+                            elseif ($path -eq '/v2/') { $res.StatusCode = 200; $text = '{}'; $res.ContentType = 'application/json' }
+                            else { $res.StatusCode = 404; $res.ContentType = 'application/json'; $text = '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}' }
+                        } elseif (-not $module -and $req.HttpMethod -eq 'HEAD') {
+                            $res.StatusCode = 404   # no such blob: the engine goes on to upload, and hears the refusal with a body
+                        } else {
+                            $decoded = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String(($auth -split ' ', 2)[1]))
+                            $password = ($decoded -split ':', 2)[1]
+                            $res.StatusCode = $Status
+                            if ($Status -eq 401) { $res.AddHeader('WWW-Authenticate', 'Basic realm="x0-hostile"') }
+                            if ($Status -in 401, 403) {
+                                # The registry error schema: the engine does not retry UNAUTHORIZED or DENIED.
+                                $head = "{`"errors`":[{`"code`":`"$(if ($Status -eq 401) { 'UNAUTHORIZED' } else { 'DENIED' })`",`"message`":`"refused: you sent $auth, that is $decoded; "
+                                $tail = '"}]}'; $res.ContentType = 'application/json'
+                            } else {
+                                # Plain text: the engine does not retry a 4xx body it cannot parse, and shows it.
+                                $head = "refused: you sent $auth, that is $decoded; "
+                                $tail = ''; $res.ContentType = 'text/plain'
+                            }
+                            $text = $head + ('.' * [Math]::Max(0, 284 - $head.Length)) + $password + $tail
+                        }
+                        if ($text) {
+                            $bytes = [Text.Encoding]::UTF8.GetBytes($text)
+                            if ($req.HttpMethod -ne 'HEAD') { $res.OutputStream.Write($bytes, 0, $bytes.Length) }
+                        }
+                    } catch {
+                        $Seen.Enqueue("server error: $_")
+                        try { $res.StatusCode = 500 } catch { }
+                    } finally {
+                        try { $res.Close() } catch { }
+                    }
+                }
+            }).AddArgument($listener).AddArgument($Status).AddArgument($Refuse).AddArgument($seen)
+        $async = $ps.BeginInvoke()
+        [pscustomobject]@{ Registry = "127.0.0.1:$port"; Listener = $listener; PowerShell = $ps; Async = $async; Seen = $seen }
+    }
+
+    function Stop-HostileRegistry($Server) {
+        $Server.Listener.Stop(); $Server.Listener.Close()
+        [void]$Server.Async.AsyncWaitHandle.WaitOne(5000)
+        $Server.PowerShell.Dispose()
+    }
 }
 
 AfterAll {
@@ -94,6 +191,74 @@ Describe 'Build-X0Image on the sample project' -Skip:$NoDocker {
         foreach ($text in $all, ($err | Out-String), ($Error | Out-String), ($err[0].ErrorDetails | Out-String)) {
             $text | Should -Not -Match $canary
             $text | Should -Not -Match ([regex]::Escape($basic))
+        }
+    }
+
+    It 'never shows the canary password when <Name>: -Verbose -Debug, $Error, transcript, build context, docker config and run store' -ForEach @(
+        @{ Name = 'the test registry refuses it (401)'; Status = 401; Refuse = $null; Id = 'X0.RegistryAuthenticationFailed' }
+        @{ Name = 'a registry answers the credential check with 401, echoing it'; Status = 401; Refuse = 'client'; Id = 'X0.RegistryAuthenticationFailed' }
+        @{ Name = 'a registry answers the credential check with 403, echoing it'; Status = 403; Refuse = 'client'; Id = 'X0.RegistryPermissionDenied' }
+        @{ Name = 'a registry answers the credential check with 422, echoing it'; Status = 422; Refuse = 'client'; Id = 'X0.RegistryProtocolError' }
+        @{ Name = 'a registry answers the credential check with 500, echoing it'; Status = 500; Refuse = 'client'; Id = 'X0.RegistryProtocolError' }
+        @{ Name = 'a registry answers the engine''s push with 401, echoing it'; Status = 401; Refuse = 'engine'; Id = 'X0.RegistryAuthenticationFailed' }
+        @{ Name = 'a registry answers the engine''s push with 403, echoing it'; Status = 403; Refuse = 'engine'; Id = 'X0.RegistryPermissionDenied' }
+        @{ Name = 'a registry answers the engine''s push with 422, echoing it'; Status = 422; Refuse = 'engine'; Id = 'X0.ImagePushFailed' }
+        # No engine 500: the engine retries a 5xx for about a minute and shows only its status line.
+    ) {
+        $canary = 'canary-' + (-join ((65..90) + (97..122) + (48..57) | Get-Random -Count 26 | ForEach-Object { [char]$_ }))
+        $basic = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("$($Env.User):$canary"))
+        $bad = [pscredential]::new($Env.User, (ConvertTo-SecureString $canary -AsPlainText -Force))
+        $stateDir = New-X0TempDirectory 'image-canary-state'
+        # A docker configuration of the test's own: the module must not write the password into it.
+        $dockerConfig = New-X0TempDirectory 'image-canary-docker'
+        '{ "auths": {} }' | Set-Content (Join-Path $dockerConfig 'config.json')
+        $configHash = (Get-FileHash (Join-Path $dockerConfig 'config.json')).Hash
+        $server = if ($Refuse) { Start-HostileRegistry -Status $Status -Refuse $Refuse }
+        $repository = if ($server) { "$($server.Registry)/x0/canary" } else { New-Repo 'canary' }
+        $saved = @{ X0_STATE_DIR = $env:X0_STATE_DIR; DOCKER_CONFIG = $env:DOCKER_CONFIG }
+        $env:X0_STATE_DIR = $stateDir; $env:DOCKER_CONFIG = $dockerConfig
+        $transcript = Join-Path $stateDir 'transcript.txt'
+        $Error.Clear()
+        Start-Transcript -Path $transcript | Out-Null
+        try {
+            # -WarningAction Continue: on a compiled cmdlet -Debug alone makes warnings prompt.
+            $all = Build-X0Image -Target dev -Repository $repository -BuildArg @{ BASE_IMAGE = $Base } -Push -Credential $bad -Verbose -Debug -WarningAction Continue -ErrorAction SilentlyContinue -ErrorVariable err *>&1 | Out-String -Width 500
+        } finally {
+            Stop-Transcript | Out-Null
+            if ($server) { Stop-HostileRegistry $server }
+            foreach ($k in $saved.Keys) { Set-Item "env:$k" -Value $saved[$k] }
+        }
+
+        $err | Should -Not -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike "$Id,*" -Because ($err | Out-String)
+        if ($server) {
+            $who = if ($Refuse -eq 'engine') { 'engine' } else { 'module' }
+            @($server.Seen) -like "$who * with Authorization" | Should -Not -BeNullOrEmpty -Because "the $who must have sent the password ($(@($server.Seen) -join '; '))"
+            "$($err[0])" | Should -Match ([regex]::Escape('***')) -Because 'the echoed password reached the message, masked'
+        }
+        $texts = @($all, ($err | Out-String -Width 500), ($Error | Out-String -Width 500), (Get-Content -Raw $transcript))
+        foreach ($e in @($Error) + @($err)) {
+            if ($e -is [System.Management.Automation.ErrorRecord]) {
+                $texts += "$($e.Exception) $($e.Exception.InnerException) $($e.ErrorDetails) $($e.TargetObject) $($e.ErrorDetails.RecommendedAction)"
+            }
+        }
+        foreach ($text in $texts) {
+            $text | Should -Not -Match $canary
+            $text | Should -Not -Match ([regex]::Escape($basic))
+            Find-CanaryFragment $text $canary | Should -BeNullOrEmpty -Because 'no piece of the password may show either'
+        }
+        (Get-FileHash (Join-Path $dockerConfig 'config.json')).Hash | Should -Be $configHash
+        $needles = $canary, $basic
+        Find-CanaryBytes $dockerConfig $needles | Should -BeNullOrEmpty
+        Find-CanaryBytes $Repo $needles | Should -BeNullOrEmpty -Because 'the build context (and its .git)'
+        Find-CanaryBytes $TestDrive $needles | Should -BeNullOrEmpty
+        Test-Path (Join-Path $stateDir 'x0tta6bl4.db') | Should -BeTrue -Because 'the refused build is recorded'
+        Find-CanaryBytes $stateDir $needles | Should -BeNullOrEmpty -Because 'the run store'
+        if (-not $server) {
+            # (A hostile registry's own echo lands in the engine's log, out of the module's reach.)
+            foreach ($log in Get-ChildItem $Env.Root -File | Where-Object Extension -in '.log', '.out') {
+                Find-CanaryBytes $log.FullName $needles | Should -BeNullOrEmpty -Because 'the engine''s and registry''s logs'
+            }
         }
     }
 

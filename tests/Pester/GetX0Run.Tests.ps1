@@ -33,6 +33,19 @@ BeforeAll {
     $script:Truth = @((Invoke-X0StandIn GET "/repos/$Repo/runs") | ForEach-Object { $_ })
 
     function Get-Ids($runs) { @($runs | ForEach-Object { [long]$_.Id }) }
+    function Find-CanaryBytes([string] $Path, [string] $Secret) {
+        # Files under $Path holding $Secret as raw UTF-8 or UTF-16 bytes, or as a Basic/Bearer base64 value.
+        $needles = @($Secret, [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($Secret)),
+            [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("x-access-token:$Secret")))
+        :files foreach ($file in Get-ChildItem -LiteralPath $Path -Recurse -File -Force) {
+            $latin1 = [System.Text.Encoding]::Latin1.GetString([System.IO.File]::ReadAllBytes($file.FullName))
+            foreach ($needle in $needles) {
+                foreach ($encoding in [System.Text.Encoding]::UTF8, [System.Text.Encoding]::Unicode) {
+                    if ($latin1.Contains([System.Text.Encoding]::Latin1.GetString($encoding.GetBytes($needle)), [StringComparison]::Ordinal)) { $file.FullName; continue files }
+                }
+            }
+        }
+    }
     function Get-TruthIds([scriptblock] $Where, [int] $First = [int]::MaxValue) {
         @($script:Truth | Where-Object $Where | Select-Object -First $First | ForEach-Object { [long]$_.id })
     }
@@ -268,7 +281,7 @@ Describe 'Get-X0Run against the contract-checked GitHub stand-in' {
         } finally { $env:GITHUB_TOKEN = $Canary }
     }
 
-    It 'never shows the canary token: <Status> answers with -Verbose -Debug, $Error, transcript and store' -ForEach @(
+    It 'never shows the canary token: <Status> answers to Get-X0Run, Get-X0RunLog and Wait-X0Run with -Verbose -Debug, $Error, transcript and store' -ForEach @(
         @{ Status = 401; Id = 'X0.GitHubAuthenticationFailed' }
         @{ Status = 403; Id = 'X0.GitHubPermissionDenied' }
         @{ Status = 422; Id = 'X0.GitHubRequestInvalid' }
@@ -276,7 +289,12 @@ Describe 'Get-X0Run against the contract-checked GitHub stand-in' {
     ) {
         # A hostile answer that echoes the token back: it must still be masked everywhere.
         $headers = if ($Status -ge 500) { @{ 'retry-after' = '0' } } else { @{} }
-        Invoke-X0StandIn POST /faults @{ path = '/repos/'; status = $Status; headers = $headers; body = @{ message = "denied for token $Canary"; documentation_url = 'https://docs.github.com/rest' }; times = -1 } | Out-Null
+        $hostile = @{ message = "denied for token $Canary"; documentation_url = 'https://docs.github.com/rest' }
+        # Wait-X0Run follows a run that never completes: once refused on its first poll, once after a
+        # good first poll (its ETag is then in the store) by the -Token given on the command line.
+        $inflight = Invoke-X0StandIn POST "/repos/$Repo/runs" @{ title = "canary wait $Status"; status = 'in_progress'; pollsUntilComplete = 1000 }
+        $secure = ConvertTo-SecureString $Canary -AsPlainText -Force
+        Invoke-X0StandIn POST /faults @{ path = '/repos/'; status = $Status; headers = $headers; body = $hostile; times = -1 } | Out-Null
         $transcript = Join-Path $StateDir "transcript-$Status.txt"
         $Error.Clear()
         Start-Transcript -Path $transcript | Out-Null
@@ -285,11 +303,18 @@ Describe 'Get-X0Run against the contract-checked GitHub stand-in' {
                 Get-X0Run -Repository $Repo -First 3 -Verbose -Debug -ErrorAction Continue
                 Get-X0Run -Repository $Repo -Id $Failing.id -IncludeJobs -Verbose -Debug -ErrorAction Continue
                 Get-X0RunLog -Repository $Repo -Id $Failing.id -Failed -Verbose -Debug -ErrorAction Continue
+                Wait-X0Run -Repository $Repo -Id $inflight.id -Interval 0.2 -Timeout 30 -IncludeJobs -Verbose -Debug -WarningAction Continue -ErrorAction Continue
+                Invoke-X0StandIn DELETE /faults | Out-Null
+                Invoke-X0StandIn POST /faults @{ path = "/actions/runs/$($inflight.id)"; after = 1; status = $Status; headers = $headers; body = $hostile; times = -1 } | Out-Null
+                Wait-X0Run -Repository $Repo -Id $inflight.id -Token $secure -Interval 0.2 -Timeout 30 -IncludeJobs -Verbose -Debug -WarningAction Continue -ErrorAction Continue
             } *>&1 | Out-String -Width 500
         } finally { Stop-Transcript | Out-Null }
         Invoke-X0StandIn DELETE /faults | Out-Null
 
-        @($Error | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] -and $_.FullyQualifiedErrorId -like "$Id,*" }).Count | Should -BeGreaterOrEqual 3
+        @($Error | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] -and $_.FullyQualifiedErrorId -like "$Id,*" }).Count | Should -BeGreaterOrEqual 5
+        @($Error | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] -and $_.FullyQualifiedErrorId -eq "$Id,X0tta6bl4.Commands.WaitX0RunCommand" }).Count |
+            Should -Be 2 -Because 'both waits must have been refused by the forced answer'
+        $all | Should -Match 'Poll 1: in_progress' -Because 'the second wait polled once before it was refused'
         $all | Should -Match ([regex]::Escape('***'))
         $all | Should -Not -Match $Canary
         ($Error | Out-String -Width 500) | Should -Not -Match $Canary
@@ -302,6 +327,11 @@ Describe 'Get-X0Run against the contract-checked GitHub stand-in' {
         foreach ($file in Get-ChildItem $StateDir -Recurse -File) {
             [System.IO.File]::ReadAllText($file.FullName, [System.Text.Encoding]::Latin1) | Should -Not -Match $Canary -Because $file.FullName
         }
+        # The run store (Wait-X0Run keeps its ETags there), as bytes: the token raw (UTF-8, UTF-16) or base64 (Basic, Bearer).
+        $db = Join-Path $StateDir 'x0tta6bl4.db'
+        Test-Path $db | Should -BeTrue
+        Find-CanaryBytes $db $Canary | Should -BeNullOrEmpty
+        Find-CanaryBytes $StateDir $Canary | Should -BeNullOrEmpty
     }
 
     It 'keeps the canary out of the local run store when a recorded cmdlet gets it' {

@@ -330,10 +330,11 @@ public sealed class RegistryClient : IRegistryClient
     {
         try
         {
-            var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+            // Masked before the cut: a cut through a secret would leave its first characters unmasked.
+            var text = SecretRedactor.Redact(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
             text = text.Trim();
             if (text.Length > 300) text = text[..300] + "…";
-            return SecretRedactor.Redact(text.Replace('\n', ' '));
+            return text.Replace('\n', ' ');
         }
         catch (HttpRequestException)
         {
