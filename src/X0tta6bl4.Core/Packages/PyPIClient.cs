@@ -263,9 +263,10 @@ public sealed class PyPIClient : IDisposable
         text = Regex.Replace(WebUtility.HtmlDecode(text), @"\s+", " ").Trim();
         var reason = response.ReasonPhrase ?? string.Empty;
         var generic = reason.Length == 0 || reason is "Bad Request" or "Forbidden" or "Unauthorized" or "Internal Server Error" or "OK";
-        var result = generic ? (text.Length > 0 ? text : reason) : reason;
+        // Mask before cutting: a cut through an echoed token leaves a prefix no mask matches any more.
+        var result = SecretRedactor.Redact(generic ? (text.Length > 0 ? text : reason) : reason);
         if (result.Length > 400) result = result[..400] + "…";
-        return SecretRedactor.Redact(result);
+        return result;
     }
 
     // Core metadata header → upload form field (twine's names).

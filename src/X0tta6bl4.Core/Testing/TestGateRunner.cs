@@ -366,7 +366,8 @@ public sealed class TestGateRunner
         var last = Interlocked.Read(ref job.LastProgressTicks);
         if (now - last < ProgressInterval.TotalSeconds * Stopwatch.Frequency) return;
         if (Interlocked.CompareExchange(ref job.LastProgressTicks, now, last) != last) return;
-        var text = line.Trim();
+        // Mask before cutting: a cut through a secret leaves a prefix no mask matches any more.
+        var text = SecretRedactor.Redact(line.Trim());
         if (text.Length == 0) return;
         if (text.Length > 120) text = text[..120] + "…";
         context.Progress.Report(new X0Progress($"{job.Result.DisplayName}: {job.Result.Tool}", $"running in {job.Project.RelativePath}", -1, job.ProgressId, ProgressRoot, CurrentOperation: text));
