@@ -94,7 +94,6 @@ public static class ErrorIds
     // Releases (Publish-X0Release)
     public const string ReleaseTagNotFound = "X0.ReleaseTagNotFound";
     public const string ReleaseNotAtHead = "X0.ReleaseNotAtHead";
-    public const string TagNotOnRemote = "X0.TagNotOnRemote";
     public const string ChangelogMissingVersion = "X0.ChangelogMissingVersion";
     public const string NotesEmpty = "X0.NotesEmpty";
     public const string AssetNotFound = "X0.AssetNotFound";

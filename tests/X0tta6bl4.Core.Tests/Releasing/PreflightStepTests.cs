@@ -99,7 +99,7 @@ public sealed class PreflightStepTests : IDisposable
     [Fact]
     public async Task Without_a_GitHub_release_an_unpushed_tag_is_no_refusal()
     {
-        // The other side of TagNotOnRemote: a local release needs no pushed tag.
+        // A local release (no GitHub) needs no pushed tag either.
         Project(pyproject: "1.3.0");
         _repo.Tag("v1.3.0");
         _repo.AddBareRemote();
