@@ -52,7 +52,11 @@ public sealed class PushStep : ReleaseStep
 
         _refspecs = new List<string> { $"refs/tags/{state.Tag}:refs/tags/{state.Tag}" };
         var remoteBranch = branch is null ? null : refs.FirstOrDefault(r => r.Name == $"refs/heads/{branch}");
-        var pushBranch = branch is not null && remoteBranch?.Sha != state.Commit;
+        // The remote branch may already hold the release commit and more (another clone pushed on top): then
+        // only the tag goes out; pushing the branch would be a refused non-fast-forward.
+        var branchHasIt = remoteBranch is not null
+            && (remoteBranch.Sha == state.Commit || (repo.HasCommit(remoteBranch.Sha) && repo.IsAncestor(state.Commit, remoteBranch.Sha)));
+        var pushBranch = branch is not null && !branchHasIt;
         if (pushBranch)
         {
             // The preflight put HEAD at the tagged commit: the branch carries the release commit.

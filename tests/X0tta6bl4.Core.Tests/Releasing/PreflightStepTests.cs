@@ -396,6 +396,30 @@ public sealed class PreflightStepTests : IDisposable
     }
 
     [Fact]
+    public async Task A_remote_branch_that_already_holds_the_release_commit_and_more_gets_only_the_tag()
+    {
+        Project(pyproject: "1.3.0");
+        _repo.Tag("v1.3.0");
+        var bare = _repo.AddBareRemote(); // main with the release commit, no tag
+        var release = _repo.Head;
+        // A later commit reached the remote (and this clone fetched it), while HEAD stays at the release.
+        _repo.Write("later.txt", "later\n").Commit("fix: later");
+        _repo.Git("push", "-q", "origin", "main");
+        var later = _repo.Head;
+        _repo.Git("switch", "-q", "--detach", "v1.3.0");
+        _repo.Git("branch", "-q", "-f", "main", release);
+        _repo.Git("switch", "-q", "main");
+        var github = new InMemoryGitHub();
+
+        var result = await PublishToGitHub(github);
+
+        Assert.True(result.Succeeded, result.FirstFailure?.Detail);
+        Assert.Contains("pushed v1.3.0 to 'origin'", result.Steps.Single(s => s.Name == "Push").Detail);
+        Assert.Equal(later, GitRepoFixture.Run(bare, "rev-parse", "main").Trim());
+        Assert.Equal(release, GitRepoFixture.Run(bare, "rev-parse", "v1.3.0^{commit}").Trim());
+    }
+
+    [Fact]
     public async Task A_push_the_remote_refuses_stops_before_GitHub_is_touched_and_keeps_the_local_tag()
     {
         Project(pyproject: "1.3.0");
