@@ -60,6 +60,8 @@ public interface IGitRepository : IDisposable
     IReadOnlyList<GitTag> GetTags();
     /// <summary>Tag names only, without reading any object (cheap on repositories with thousands of tags).</summary>
     IReadOnlyList<string> GetTagNames();
+    /// <summary>Branches (local, then remote-tracking without the remote's name) whose tip is <paramref name="sha"/>.</summary>
+    IReadOnlyList<string> GetBranchesAt(string sha) => Array.Empty<string>();
     GitTag? FindTag(string name);
     string? GetRemoteUrl(string remote);
     bool HasCommit(string sha);

@@ -83,6 +83,24 @@ public sealed class LibGit2Repository : IGitRepository
         .Select(t => t!)
         .ToList();
 
+    public IReadOnlyList<string> GetBranchesAt(string sha)
+    {
+        var names = new List<string>();
+        foreach (var r in _repo.Refs.FromGlob("refs/heads/*"))
+        {
+            if (r.ResolveToDirectReference()?.TargetIdentifier == sha) names.Add(r.CanonicalName["refs/heads/".Length..]);
+        }
+        foreach (var r in _repo.Refs.FromGlob("refs/remotes/*"))
+        {
+            // refs/remotes/<remote>/<branch>; origin/HEAD is a pointer, not a branch.
+            var rest = r.CanonicalName["refs/remotes/".Length..];
+            var slash = rest.IndexOf('/');
+            if (slash < 0 || rest[(slash + 1)..] == "HEAD") continue;
+            if (r.ResolveToDirectReference()?.TargetIdentifier == sha) names.Add(rest[(slash + 1)..]);
+        }
+        return names.Distinct(StringComparer.Ordinal).ToList();
+    }
+
     public IReadOnlyList<string> GetTagNames()
     {
         var names = new List<string>();

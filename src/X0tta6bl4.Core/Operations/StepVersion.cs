@@ -156,7 +156,7 @@ public sealed class StepVersion
                 head = repo.Head;
                 if (needsGit)
                 {
-                    CheckHead(head, root);
+                    CheckHead(head, root, repo);
                     if (repo.IsShallow)
                     {
                         throw new X0Exception(ErrorIds.ShallowClone, X0ErrorCategory.InvalidOperation,
@@ -635,7 +635,7 @@ public sealed class StepVersion
         }
     }
 
-    private static void CheckHead(GitHead head, string root)
+    private static void CheckHead(GitHead head, string root, IGitRepository repo)
     {
         if (head.IsUnborn)
         {
@@ -644,9 +644,18 @@ public sealed class StepVersion
         }
         if (head.IsDetached)
         {
+            // Name the branch to switch to: one whose tip is HEAD, else the branch GitHub Actions says it runs for.
+            var env = Ci.ProcessEnvironment.Snapshot();
+            string? Env(string k) => env.TryGetValue(k, out var v) && !string.IsNullOrWhiteSpace(v) ? v : null;
+            var branch = repo.GetBranchesAt(head.Sha!).FirstOrDefault()
+                         ?? Env("GITHUB_HEAD_REF")
+                         ?? (Env("GITHUB_REF_TYPE") == "branch" ? Env("GITHUB_REF_NAME") : null);
+            var fix = branch is not null
+                ? $"Switch to {branch} first (git switch {branch}); in GitHub Actions give actions/checkout ref: {branch}; or pass -NoCommit"
+                : "Switch to the release branch first (git switch <branch>); in GitHub Actions check out the branch, not the tag or PR merge ref, or pass -NoCommit";
             throw new X0Exception(ErrorIds.DetachedHead, X0ErrorCategory.InvalidOperation,
-                "a checked-out branch to commit the bump to", $"a detached HEAD at {head.Sha![..12]}",
-                "Switch to the release branch first (git switch main); in GitHub Actions check out the branch, not the tag or PR merge ref, or pass -NoCommit", root);
+                "a checked-out branch to commit the bump to", $"a detached HEAD at {head.Sha![..12]}{(branch is null ? string.Empty : $" (the tip of {branch})")}",
+                fix, root);
         }
     }
 

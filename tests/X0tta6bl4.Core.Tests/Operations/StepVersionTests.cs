@@ -174,6 +174,22 @@ public class StepVersionTests
     }
 
     [Fact]
+    public async Task A_detached_HEAD_is_refused_naming_the_branch_whose_tip_it_is()
+    {
+        using var repo = PythonRepo();
+        repo.Git("branch", "-q", "release/1.x");
+        repo.Git("switch", "-q", "--detach", "HEAD~0");
+        repo.Git("branch", "-q", "-D", "main");
+
+        var ex = await BumpFails(Request(repo.Root, BumpRequest.Minor()));
+
+        Assert.Equal(ErrorIds.DetachedHead, ex.ErrorId);
+        Assert.Contains("(the tip of release/1.x)", ex.Found);
+        Assert.Contains("git switch release/1.x", ex.Message);
+        Assert.Equal(Pyproject, repo.ReadText("pyproject.toml"));
+    }
+
+    [Fact]
     public async Task Push_updates_and_verifies_the_remote()
     {
         using var repo = PythonRepo();
