@@ -319,9 +319,7 @@ public sealed class PyPIStep : ReleaseStep
         // offline or private machine must not fail a local release on an index it was never asked to publish
         // to). Asked for an index (-PyPIRepository, [tool.x0tta6bl4.pypi], TWINE_REPOSITORY_URL), the same
         // absence is an error further down, which explains the token and trusted-publishing options.
-        var settings = ConfigLoader.Table(state.Config.Settings, "pypi");
-        var trusted = _options.TrustedPublishing || (ConfigLoader.Bool(settings, "trusted_publishing") ?? false);
-        var asked = _options.PyPIRepository is not null || settings is not null || PackageSteps.EnvValue(env, "TWINE_REPOSITORY_URL") is not null;
+        var (trusted, asked) = Intent(state, env);
         if (!trusted && !asked && PyPICredential.Resolve(_options, env) is null && PackageSteps.EnvValue(env, "ACTIONS_ID_TOKEN_REQUEST_URL") is null)
         {
             context.Log.Warning($"No PyPI credentials: {package.Name} {package.Version} is not uploaded to {_index}.");
@@ -377,8 +375,7 @@ public sealed class PyPIStep : ReleaseStep
     private async Task<StepPlan> PlanWithCredentialsAsync(ReleaseState state, BuiltPackage package, PyPIClient client,
         IReadOnlyDictionary<string, string?> env, string work, X0Context context)
     {
-        var settings = ConfigLoader.Table(state.Config.Settings, "pypi");
-        var trusted = _options.TrustedPublishing || (ConfigLoader.Bool(settings, "trusted_publishing") ?? false);
+        var (trusted, _) = Intent(state, env);
         _credential = trusted ? null : PyPICredential.Resolve(_options, env);
         if (_credential is null)
         {
@@ -387,9 +384,10 @@ public sealed class PyPIStep : ReleaseStep
             {
                 _credential = await client.TrustedPublishingAsync(package.Name, env, context.Cancellation).ConfigureAwait(false);
             }
-            else if (_options.PyPIRepository is not null || settings is not null || PackageSteps.EnvValue(env, "TWINE_REPOSITORY_URL") is not null)
+            else
             {
-                // The index was asked for: a release that silently leaves it out would go green without publishing.
+                // Reconcile already skipped when no index was asked for; here one was, and a release that
+                // silently leaves it out would go green without publishing.
                 var inActions = string.Equals(PackageSteps.EnvValue(env, "GITHUB_ACTIONS"), "true", StringComparison.OrdinalIgnoreCase);
                 throw new X0Exception(ErrorIds.PackageCredentialMissing, X0ErrorCategory.AuthenticationError,
                     $"credentials to upload {package.Name} {package.Version} to {_index}", "no token and no OIDC token for trusted publishing",
@@ -398,13 +396,18 @@ public sealed class PyPIStep : ReleaseStep
                         : "") + "pass -PyPIToken / -PyPICredential, set PYPI_API_TOKEN or TWINE_PASSWORD, or name a SecretManagement secret in [tool.x0tta6bl4.pypi] token_secret",
                     $"{package.Name} {package.Version}");
             }
-            else
-            {
-                context.Log.Warning($"No PyPI credentials: {package.Name} {package.Version} is not uploaded to {_index}.");
-                return StepPlan.Skip($"no PyPI token (-PyPIToken, PYPI_API_TOKEN, TWINE_PASSWORD or pypi.token_secret) and no GitHub Actions OIDC token for trusted publishing: {work} skipped");
-            }
         }
         return StepPlan.Todo($"{work} as {_credential.Source}", $"{_index}: {package.Name} {package.Version}", "Upload to the Python package index");
+    }
+
+    /// <summary>Trusted publishing demanded (-TrustedPublishing, pypi.trusted_publishing); an index asked for
+    /// (-PyPIRepository, a [tool.x0tta6bl4.pypi] table, TWINE_REPOSITORY_URL).</summary>
+    private (bool Trusted, bool Asked) Intent(ReleaseState state, IReadOnlyDictionary<string, string?> env)
+    {
+        var settings = ConfigLoader.Table(state.Config.Settings, "pypi");
+        var trusted = _options.TrustedPublishing || (ConfigLoader.Bool(settings, "trusted_publishing") ?? false);
+        var asked = _options.PyPIRepository is not null || settings is not null || PackageSteps.EnvValue(env, "TWINE_REPOSITORY_URL") is not null;
+        return (trusted, asked);
     }
 
     public override async Task<string> ApplyAsync(ReleaseState state, StepPlan plan, X0Context context)

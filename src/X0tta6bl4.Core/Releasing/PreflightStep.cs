@@ -109,9 +109,7 @@ public sealed class PreflightStep : ReleaseStep
             tagOnlyLocal = remoteTag is null && !unread;
             if (remoteTag is not null && remoteTag.CommitSha != state.Commit)
             {
-                throw new X0Exception(ErrorIds.TagExistsOnRemote, X0ErrorCategory.ResourceExists,
-                    $"tag {tagName} on '{request.Remote}' at {state.Commit[..12]}", $"it points at {remoteTag.CommitSha[..12]} there",
-                    "The version was already used for other code: bump to the next version; never move a published tag", tagName);
+                throw TagUsedElsewhere(tagName, request.Remote, state.Commit, remoteTag.CommitSha);
             }
         }
 
@@ -174,6 +172,12 @@ public sealed class PreflightStep : ReleaseStep
             $"a release tag ({format.Template}) at HEAD {headSha[..12]}", "none",
             "Create one with Step-X0Version -Minor (or pass -Tag / -Version)", headSha);
     }
+
+    /// <summary>The remote holds the release tag at another commit: the version is taken (the Push step checks it again).</summary>
+    internal static X0Exception TagUsedElsewhere(string tag, string remote, string commit, string remoteCommit) =>
+        new(ErrorIds.TagExistsOnRemote, X0ErrorCategory.ResourceExists,
+            $"tag {tag} on '{remote}' at {commit[..12]}", $"it points at {remoteCommit[..12]} there",
+            "The version was already used for other code: bump to the next version; never move a published tag", tag);
 
     internal static bool HasSection(string changelog, Semver.SemVersion version)
     {

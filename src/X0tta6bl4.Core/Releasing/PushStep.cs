@@ -43,9 +43,7 @@ public sealed class PushStep : ReleaseStep
         {
             if (remoteTag.CommitSha != state.Commit)
             {
-                throw new X0Exception(ErrorIds.TagExistsOnRemote, X0ErrorCategory.ResourceExists,
-                    $"tag {state.Tag} on '{remote}' at {state.Commit[..12]}", $"it points at {remoteTag.CommitSha[..12]} there",
-                    "The version was already used for other code: bump to the next version; never move a published tag", state.Tag);
+                throw PreflightStep.TagUsedElsewhere(state.Tag, remote, state.Commit, remoteTag.CommitSha);
             }
             return StepPlan.AlreadyDone($"'{remote}' holds {state.Tag} at {state.Commit[..12]}");
         }
