@@ -113,12 +113,6 @@ BeforeAll {
         $async = $ps.BeginInvoke()
         [pscustomobject]@{ Registry = "127.0.0.1:$port"; Listener = $listener; PowerShell = $ps; Async = $async; Seen = $seen }
     }
-
-    function Stop-HostileRegistry($Server) {
-        $Server.Listener.Stop(); $Server.Listener.Close()
-        [void]$Server.Async.AsyncWaitHandle.WaitOne(5000)
-        $Server.PowerShell.Dispose()
-    }
 }
 
 AfterAll {
@@ -225,7 +219,7 @@ Describe 'Build-X0Image on the sample project' -Skip:$NoDocker {
             $all = Build-X0Image -Target dev -Repository $repository -BuildArg @{ BASE_IMAGE = $Base } -Push -Credential $bad -Verbose -Debug -WarningAction Continue -ErrorAction SilentlyContinue -ErrorVariable err *>&1 | Out-String -Width 500
         } finally {
             Stop-Transcript | Out-Null
-            if ($server) { Stop-HostileRegistry $server }
+            if ($server) { Stop-X0TestListener $server }
             foreach ($k in $saved.Keys) { Set-Item "env:$k" -Value $saved[$k] }
         }
 

@@ -88,12 +88,6 @@ BeforeAll {
         $async = $ps.BeginInvoke()
         [pscustomobject]@{ Url = "http://127.0.0.1:$port"; Listener = $listener; PowerShell = $ps; Async = $async; Seen = $seen }
     }
-
-    function Stop-GitHttpRemote($Server) {
-        $Server.Listener.Stop(); $Server.Listener.Close()
-        [void]$Server.Async.AsyncWaitHandle.WaitOne(5000)
-        $Server.PowerShell.Dispose()
-    }
 }
 
 Describe 'Step-X0Version against its remote' {
@@ -208,7 +202,7 @@ Describe 'Step-X0Version against its remote' {
             # -WarningAction Continue: on a compiled cmdlet -Debug alone makes warnings prompt.
             $all = Step-X0Version -Minor -Push -Token $secure -Verbose -Debug -WarningAction Continue -ErrorAction SilentlyContinue -ErrorVariable err *>&1 | Out-String -Width 500
         } finally {
-            if ($server) { Stop-GitHttpRemote $server }
+            if ($server) { Stop-X0TestListener $server }
             foreach ($k in $saved.Keys) { Set-Item "env:$k" -Value $saved[$k] }
         }
 

@@ -75,4 +75,11 @@ function Get-X0TreeSnapshot {
         ForEach-Object { '{0} {1}' -f $_.FullName.Substring($Path.Length), (Get-FileHash -Algorithm SHA256 $_.FullName).Hash }
 }
 
+function Stop-X0TestListener($Server) {
+    <# Stops a test's HttpListener server ({ Listener, PowerShell, Async }) and the runspace serving it. #>
+    $Server.Listener.Stop(); $Server.Listener.Close()
+    [void]$Server.Async.AsyncWaitHandle.WaitOne(5000)
+    $Server.PowerShell.Dispose()
+}
+
 Export-ModuleMember -Function *
