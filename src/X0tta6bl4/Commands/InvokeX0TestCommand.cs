@@ -118,6 +118,7 @@ internal static class TestRunMapper
         ProjectKind = r.Projects.Select(p => p.Kind.ToString()).Distinct().ToArray(),
         Projects = r.Projects.Select(p => p.RelativePath).ToArray(),
         Succeeded = r.Succeeded,
+        Status = r.Succeeded ? "Passed" : r.NothingRan ? "NothingRan" : "Failed",
         Passed = r.Tests.Passed,
         Failed = r.Tests.Failed,
         Skipped = r.Tests.Skipped,
@@ -150,6 +151,7 @@ internal static class TestRunMapper
         Failures = r.Failures.Select(f => new X0TestFailure
         {
             Suite = f.Suite,
+            ClassName = f.ClassName,
             Test = f.Test,
             Message = R(f.Message),
             File = f.File,
