@@ -73,7 +73,7 @@ public sealed class TestGateRunnerTests
         Assert.Equal(1, test.ExitCode);
         Assert.Equal(new TestCounts(2, 1, 0, 0), r.Tests);
         var f = Assert.Single(r.Failures);
-        Assert.Equal("tests.test_calc", f.Suite);
+        Assert.Equal(("pytest", "tests.test_calc"), (f.Suite, f.ClassName));
         Assert.Equal("test_add_negative", f.Test);
         Assert.Equal("tests/test_calc.py", f.File);
         Assert.Equal(line, f.Line);
@@ -341,12 +341,17 @@ public sealed class TestGateRunnerTests
         using var p = new PythonProject("missing");
         void NoPython(Dictionary<string, string?> e) => e["PATH"] = Path.Combine(p.Root, "no-such-bin");
 
+        // Nothing else selected: nothing ran, which is never a success, even outside CI.
         var local = await Run(p.Root, NoPython, gates: [GateKind.Lint]);
         var lint = Gate(local, GateKind.Lint);
         Assert.Equal(GateStatus.NotAvailable, lint.Status);
         Assert.Contains("flake8", lint.InstallHint);
-        Assert.True(local.Succeeded);
-        Assert.Empty(local.Problems);
+        Assert.False(local.Succeeded);
+        Assert.True(local.NothingRan);
+        var none = Assert.Single(local.Problems);
+        Assert.Equal(ErrorIds.NoGateRan, none.ErrorId);
+        Assert.Contains("flake8", none.Message);
+        Assert.Contains("Quality gates: none ran", File.ReadAllText(Path.Combine(p.Root, "artifacts", TestGateRunner.ReportFileName)));
 
         var ci = await Run(p.Root, e => { NoPython(e); e["CI"] = "true"; }, gates: [GateKind.Lint]);
         Assert.False(ci.Succeeded);
@@ -356,6 +361,31 @@ public sealed class TestGateRunnerTests
 
         var strict = await Run(p.Root, NoPython, gates: [GateKind.Lint], strict: true);
         Assert.False(strict.Succeeded);
+    }
+
+    [Fact]
+    public async Task A_missing_tool_beside_gates_that_ran_is_a_warning_locally_and_a_failure_in_CI_unless_optional()
+    {
+        PythonProject.RequireTools();
+        using var p = new PythonProject("missing-some");
+        p.Append("pyproject.toml", "\n[tool.x0tta6bl4.gates]\nlint = \"ruff\"\n");
+        void NoRuff(Dictionary<string, string?> e) => e["PATH"] = "/usr/bin:/bin";
+        Assert.Null(Processes.ProcessRunner.FindOnPath("ruff"));
+
+        var local = await Run(p.Root, NoRuff, gates: [GateKind.Test, GateKind.Lint]);
+        Assert.Equal((GateStatus.Passed, GateStatus.NotAvailable), (Gate(local, GateKind.Test).Status, Gate(local, GateKind.Lint).Status));
+        Assert.True(local.Succeeded);
+        Assert.False(local.NothingRan);
+        Assert.Empty(local.Problems);
+
+        var ci = await Run(p.Root, e => { NoRuff(e); e["CI"] = "true"; }, gates: [GateKind.Test, GateKind.Lint]);
+        Assert.False(ci.Succeeded);
+        Assert.Contains("optional_gates", Assert.Single(ci.Problems).Message);
+
+        p.Append("pyproject.toml", "\n[tool.x0tta6bl4]\noptional_gates = [\"lint\"]\n");
+        var optional = await Run(p.Root, e => { NoRuff(e); e["CI"] = "true"; }, gates: [GateKind.Test, GateKind.Lint]);
+        Assert.True(optional.Succeeded);
+        Assert.Empty(optional.Problems);
     }
 
     [Fact]
