@@ -191,7 +191,7 @@ public sealed class TestGateRunner
             "ruff" => new RuffJob(result, setting) { Weight = 10 },
             "dotnet-test" => new DotNetTestJob(result, setting) { Weight = 50, ExclusiveKey = project.Target },
             "dotnet-format" => new DotNetFormatJob(result, setting) { Weight = 35, ExclusiveKey = project.Target },
-            "pester" => new PesterJob(result, setting, settings.PesterPath) { Weight = 45 },
+            "pester" => new PesterJob(result, setting, settings.PesterPath, settings.PesterCoverage) { Weight = 45 },
             "psscriptanalyzer" => new ScriptAnalyzerJob(result, setting) { Weight = 25 },
             _ => throw new InvalidOperationException($"No gate runner for tool '{setting.Tool}'."),
         };

@@ -6,6 +6,7 @@ using System.Xml.Linq;
 using X0tta6bl4.Core.Ci;
 using X0tta6bl4.Core.Diagnostics;
 using X0tta6bl4.Core.Testing;
+using Tools = X0tta6bl4.Core.Testing.Tools;
 
 namespace X0tta6bl4.Core.Tests.Testing;
 
@@ -507,6 +508,52 @@ public sealed class TestGateRunnerTests
         {
             try { Directory.Delete(dir, true); } catch (IOException) { }
         }
+    }
+
+    [Fact]
+    public async Task Coverlet_measures_the_library_not_a_test_helper_project_under_tests()
+    {
+        var dir = CopyDotNetFixture();
+        // A helper library next to the test project, referenced by it: coverlet measures it unless told not to.
+        var helper = Path.Combine(dir, "tests", "Calc.Testing");
+        Directory.CreateDirectory(helper);
+        File.WriteAllText(Path.Combine(helper, "Calc.Testing.csproj"), "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup>\n    <TargetFramework>net10.0</TargetFramework>\n    <IsPackable>false</IsPackable>\n  </PropertyGroup>\n</Project>\n");
+        File.WriteAllText(Path.Combine(helper, "Numbers.cs"), "namespace Calc.Testing;\n\npublic static class Numbers\n{\n    public static int Two() => 2;\n\n    public static int Never()\n    {\n        var x = 1;\n        return x + 41;\n    }\n}\n");
+        var checks = Path.Combine(dir, "tests", "Calc.Checks", "Calc.Checks.csproj");
+        File.WriteAllText(checks, File.ReadAllText(checks).Replace("<ProjectReference Include=\"..\\..\\src\\Calc\\Calc.csproj\" />",
+            "<ProjectReference Include=\"..\\..\\src\\Calc\\Calc.csproj\" />\n    <ProjectReference Include=\"..\\Calc.Testing\\Calc.Testing.csproj\" />", StringComparison.Ordinal));
+        var tests = Path.Combine(dir, "tests", "Calc.Checks", "CalculatorTests.cs");
+        File.WriteAllText(tests, File.ReadAllText(tests).Replace("namespace Calc.Checks;", "namespace Calc.Checks;\n\npublic class HelperTests\n{\n    [Xunit.Fact]\n    public void UsesTheHelper() => Xunit.Assert.Equal(2, Calc.Testing.Numbers.Two());\n}", StringComparison.Ordinal));
+        try
+        {
+            var r = await Run(dir, gates: [GateKind.Test], threshold: 50);
+            var test = Gate(r, GateKind.Test);
+            Assert.Contains("Exclude=[Calc.Checks]*,[Calc.Testing]*", test.Command);
+            var classes = XDocument.Load(Assert.Single(test.CoverageReports)).Descendants("class").Select(c => c.Attribute("filename")!.Value.Replace('\\', '/')).ToList();
+            Assert.NotEmpty(classes);
+            Assert.All(classes, c => Assert.EndsWith("src/Calc/Calculator.cs", c));
+            Assert.Equal(87.5, r.Coverage!.LinePercent);
+        }
+        finally
+        {
+            try { Directory.Delete(dir, true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
+    public void Pester_measures_the_module_not_its_test_helpers_or_build_script_and_honours_pester_coverage()
+    {
+        var dir = Directory.CreateTempSubdirectory("x0-psmod-").FullName;
+        foreach (var f in new[] { "Greeter.psm1", "Public/Get-Greeting.ps1", "Private/Format.ps1", "build.ps1", "tests/Greeter.Tests.ps1", "tests/TestHelpers.psm1", "test/Fixture.ps1", "Greeter.build.ps1" })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(dir, f))!);
+            File.WriteAllText(Path.Combine(dir, f), "# " + f + "\n");
+        }
+        var scripts = Tools.PesterJob.CoveredScripts(dir).Select(f => Path.GetRelativePath(dir, f).Replace('\\', '/'));
+        Assert.Equal(new[] { "Greeter.psm1", "Private/Format.ps1", "Public/Get-Greeting.ps1" }, scripts.Order(StringComparer.Ordinal));
+        var configured = Tools.PesterJob.ConfiguredScripts(dir, ["Public/*.ps1"]).Select(f => Path.GetRelativePath(dir, f));
+        Assert.Equal(new[] { "Public/Get-Greeting.ps1" }, configured);
+        Directory.Delete(dir, true);
     }
 
     private static void MoveEntry(string from, string to)
