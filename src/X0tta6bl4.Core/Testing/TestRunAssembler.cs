@@ -40,7 +40,10 @@ internal static class TestRunAssembler
         var junit = Path.Combine(a.OutputDirectory, TestGateRunner.JUnitFileName);
         if (a.Digests.Any(d => d.Problem is null))
         {
-            JUnitMergeWriter.Write(a.Digests, junit);
+            // Through a temporary file: an imported report may be the very junit.xml being replaced.
+            var temp = junit + ".x0tmp";
+            JUnitMergeWriter.Write(a.Digests, temp);
+            File.Move(temp, junit, overwrite: true);
             artifacts.Add(junit);
         }
         else

@@ -2,8 +2,8 @@ using X0tta6bl4.Core.Diagnostics;
 
 namespace X0tta6bl4.Core.Testing;
 
-/// <summary>The ecosystems a repository can hold; each detected project is gated on its own.</summary>
-public enum ProjectKind { Python, DotNet, PowerShell }
+/// <summary>The ecosystems a repository can hold; each detected project is gated on its own. Report: a report file read by Import-X0TestReport.</summary>
+public enum ProjectKind { Python, DotNet, PowerShell, Report }
 
 /// <summary>The quality gates. Coverage is derived from the Test gate when a threshold applies.</summary>
 public enum GateKind { Test, Lint, Type, Format, Coverage }
