@@ -39,14 +39,16 @@ public sealed class GateSettings
     public const string OptionalGatesKey = "optional_gates";
     /// <summary>Files Pester measures, instead of the module's scripts outside its tests (globs relative to the project).</summary>
     public const string PesterCoverageKey = "pester_coverage";
+    /// <summary>Reports a release gates on instead of running the tests (an earlier job's junit.xml, coverage.xml; globs).</summary>
+    public const string TestReportsKey = "test_reports";
 
     static GateSettings()
     {
-        ConfigLoader.RegisterKnownKeys(GatesKey, CoverageThresholdKey, PythonVersionsKey, PesterPathKey, OptionalGatesKey, PesterCoverageKey);
+        ConfigLoader.RegisterKnownKeys(GatesKey, CoverageThresholdKey, PythonVersionsKey, PesterPathKey, OptionalGatesKey, PesterCoverageKey, TestReportsKey);
     }
 
     /// <summary>Makes sure the keys are known before any configuration is loaded.</summary>
-    public static void EnsureRegistered() => ConfigLoader.RegisterKnownKeys(GatesKey, CoverageThresholdKey, PythonVersionsKey, PesterPathKey, OptionalGatesKey, PesterCoverageKey);
+    public static void EnsureRegistered() => ConfigLoader.RegisterKnownKeys(GatesKey, CoverageThresholdKey, PythonVersionsKey, PesterPathKey, OptionalGatesKey, PesterCoverageKey, TestReportsKey);
 
     /// <summary>Default tools per ecosystem and gate: the reference pipeline's.</summary>
     public static IReadOnlyList<string> Defaults(ProjectKind kind, GateKind gate) => (kind, gate) switch
@@ -84,6 +86,9 @@ public sealed class GateSettings
     public IReadOnlyList<string>? PesterCoverage { get; private init; }
     public IReadOnlyList<string> Warnings { get; private init; } = Array.Empty<string>();
     public IReadOnlyList<string> Sources { get; private init; } = Array.Empty<string>();
+
+    /// <summary>coverage_threshold of the configuration at <paramref name="root"/>, or null.</summary>
+    public static double? LoadThreshold(string root) => Load(new DetectedProject(ProjectKind.Report, root, root, "."), root).CoverageThreshold;
 
     public static GateSettings Load(DetectedProject project, string runRoot)
     {
@@ -211,12 +216,18 @@ public sealed class GateSettings
             string s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList(),
             _ => throw Invalid(source, $"{key} must be a list of gate names such as [\"type\", \"format\"]"),
         };
+        return ParseGateNames(names, $"{key} in {source}");
+    }
+
+    /// <summary>Gate names as a user types them ("Lint", "type", "all") → gates; an unknown name is an error naming <paramref name="source"/>.</summary>
+    public static IReadOnlySet<GateKind> ParseGateNames(IEnumerable<string> names, string source)
+    {
         var set = new HashSet<GateKind>();
         foreach (var name in names)
         {
             if (name.Equals("all", StringComparison.OrdinalIgnoreCase)) set.UnionWith(Enum.GetValues<GateKind>());
             else if (Enum.TryParse<GateKind>(name, ignoreCase: true, out var kind) && Enum.IsDefined(kind)) set.Add(kind);
-            else throw Invalid(source, $"{key} names '{name}', which is no gate (test, lint, type, format, coverage, or all)");
+            else throw Invalid(source, $"'{name}' is no gate (test, lint, type, format, coverage, or all)");
         }
         return set;
     }

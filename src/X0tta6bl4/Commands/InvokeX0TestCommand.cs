@@ -25,6 +25,11 @@ public sealed class InvokeX0TestCommand : X0Cmdlet
     [Parameter]
     public SwitchParameter Strict { get; set; }
 
+    /// <summary>Gates whose tool may be missing even under -Strict or in CI (added to optional_gates).</summary>
+    [Parameter]
+    [ValidateSet("Test", "Lint", "Type", "Format", "Coverage", "All", IgnoreCase = true)]
+    public string[]? OptionalGate { get; set; }
+
     [Parameter]
     public SwitchParameter Sequential { get; set; }
 
@@ -61,6 +66,7 @@ public sealed class InvokeX0TestCommand : X0Cmdlet
             Path = root,
             Gates = Gate?.Select(g => Enum.Parse<GateKind>(g, ignoreCase: true)).ToList(),
             Strict = strict,
+            OptionalGates = OptionalGate is null ? null : GateSettings.ParseGateNames(OptionalGate, "-OptionalGate").ToList(),
             Sequential = Sequential,
             MaxParallelism = ThrottleLimit > 0 ? ThrottleLimit : null,
             PythonVersions = PythonVersion,
