@@ -18,6 +18,7 @@
         'Get-X0RunLog'
         'Wait-X0Run'
         'Invoke-X0Test'
+        'Import-X0TestReport'
         'Build-X0Image'
         'Get-X0ReleaseNote'
         'Build-X0Package'

@@ -178,18 +178,23 @@ Describe 'Invoke-X0Test on a PowerShell module' {
         $run.LineCoverage | Should -BeGreaterThan 0
     }
 
-    It 'reports PSScriptAnalyzer as NotAvailable with the install hint; -Strict makes it an error' -Skip:([bool](Get-Module -ListAvailable PSScriptAnalyzer)) {
+    It 'reports PSScriptAnalyzer as NotAvailable with the install hint; alone it means nothing ran; -Strict makes it an error' -Skip:([bool](Get-Module -ListAvailable PSScriptAnalyzer)) {
         $dir = New-X0TempDirectory 'gates-psmodule'
         Copy-Item -Path (Join-Path $Fixtures 'ps-module/*') -Destination $dir -Recurse
-        $run = Invoke-X0Test -Path $dir -Gate Lint -WarningVariable warn -WarningAction SilentlyContinue -ErrorVariable err
+        $run = Invoke-X0Test -Path $dir -Gate Lint -WarningVariable warn -WarningAction SilentlyContinue -ErrorVariable err -ErrorAction SilentlyContinue
         $run.Gates | Should -HaveCount 1
         $lint = @($run.Gates)[0]
         $lint.Tool | Should -Be 'PSScriptAnalyzer'
         $lint.Status | Should -Be 'NotAvailable'
         $lint.InstallHint | Should -Match 'Install-PSResource PSScriptAnalyzer'
-        $run.Succeeded | Should -BeTrue
-        $err | Should -BeNullOrEmpty
+        # The only gate asked for could not run: said plainly, and never a success.
+        $run.Succeeded | Should -BeFalse
+        $run.Status | Should -Be 'NothingRan'
+        $err | Should -HaveCount 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'X0.NoGateRan,*'
+        $err[0].Exception.Message | Should -Match 'Install-PSResource PSScriptAnalyzer'
         $warn | Should -Not -BeNullOrEmpty
+        ($run | Format-Table | Out-String) | Should -Match 'NothingRan'
 
         { Invoke-X0Test -Path $dir -Gate Lint -Strict -ErrorAction Stop } | Should -Throw -ErrorId 'X0.ToolNotAvailable,X0tta6bl4.Commands.InvokeX0TestCommand'
         $env:CI = 'true'

@@ -39,6 +39,8 @@ public static class ErrorIds
     public const string GatesFailed = "X0.GatesFailed";
     public const string ToolNotAvailable = "X0.ToolNotAvailable";
     public const string ReportMalformed = "X0.ReportMalformed";
+    public const string NoGateRan = "X0.NoGateRan";
+    public const string ReportNotFound = "X0.ReportNotFound";
     // Container images
     public const string DockerUnavailable = "X0.DockerUnavailable";
     public const string DockerApiUnsupported = "X0.DockerApiUnsupported";

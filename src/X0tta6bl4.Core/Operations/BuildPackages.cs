@@ -19,6 +19,8 @@ public sealed record BuildPackagesRequest
     /// <summary>The version to build and check against (SemVer or PEP 440); default: the version the project's files hold.</summary>
     public string? Version { get; init; }
     public IReadOnlyList<string>? PowerShell { get; init; }
+    /// <summary>Warnings of the checks are errors (-Strict); null = [tool.x0tta6bl4.packages] strict.</summary>
+    public bool? Strict { get; init; }
 }
 
 /// <summary>The read-only part of a build: what will be built from which commit, and into where.</summary>
@@ -84,5 +86,5 @@ public static class BuildPackages
 
     public static Task<List<BuiltPackage>> RunAsync(BuildPackagesPlan plan, BuildPackagesRequest request, X0Context context) =>
         PackageBuild.BuildAsync(plan.Config, plan.Commit, plan.SemVersion, plan.Plan, _ => plan.OutputDirectory, clean: false,
-            new PackageReleaseOptions { PowerShell = request.PowerShell }, context);
+            new PackageReleaseOptions { PowerShell = request.PowerShell, Strict = request.Strict, Purpose = PackagePurpose.Build }, context);
 }

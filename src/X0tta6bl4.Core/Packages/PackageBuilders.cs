@@ -111,46 +111,128 @@ public static class PythonPackageBuilder
         }
     }
 
-    /// <summary>Validation of built files: our checks always, and `twine check` when the interpreter has twine.</summary>
-    public static async Task<IReadOnlyList<string>> ValidateAsync(string root, BuiltPackage package, SemVersion version,
-        IReadOnlyDictionary<string, string?> environment, X0Context context)
+    /// <summary>
+    /// Validation of built files: our checks always, and `twine check` when an interpreter has twine. Errors (what
+    /// PyPI refuses, what twine check fails) stop; warnings (what twine check passes "with warnings") are returned
+    /// and logged, and stop only under <paramref name="strict"/>, as twine check --strict does.
+    /// </summary>
+    public static async Task<(IReadOnlyList<string> Notes, IReadOnlyList<string> Warnings)> ValidateAsync(string root, BuiltPackage package, SemVersion version,
+        IReadOnlyDictionary<string, string?> environment, bool strict, PackagePurpose purpose, X0Context context)
     {
         var problems = new List<string>();
+        var ours = new List<string>();
+        var withoutDescription = new HashSet<string>(StringComparer.Ordinal);
         foreach (var file in package.Files)
         {
-            PythonPackageChecks.CheckDistribution(file.Path, package.Name, version, problems);
+            var meta = PythonPackageChecks.CheckDistribution(file.Path, package.Name, version, problems, ours);
+            if (meta.Description.Trim() is "" or "UNKNOWN") withoutDescription.Add(file.Name);
         }
         var notes = new List<string>();
+        var warnings = ours;
         var (twine, _) = await new ToolLocator(environment).FindPythonWith(root, "twine", context.Cancellation).ConfigureAwait(false);
         if (twine is not null)
         {
-            var args = new List<string> { "-m", "twine", "check" };
-            args.AddRange(package.Files.Select(f => f.Path));
-            var r = await ProcessRunner.RunAsync(new ProcessSpec(twine.Path, args, root)
+            warnings = new List<string>();
+            foreach (var file in package.Files)
             {
-                Environment = new Dictionary<string, string?> { ["NO_COLOR"] = "1", ["TERM"] = "dumb" },
-            }, context.Cancellation).ConfigureAwait(false);
-            var text = Regex.Replace(r.StandardOutput + r.StandardError, @"\x1b\[[0-9;?]*[A-Za-z]", string.Empty);
-            if (!r.Succeeded)
-            {
-                problems.Add("twine check: " + GitCli.Tail(text, 6));
+                // One file per run, by its bare name: twine's console wraps long paths at 80 columns whatever COLUMNS says.
+                var r = await ProcessRunner.RunAsync(new ProcessSpec(twine.Path, ["-m", "twine", "check", file.Name], Path.GetDirectoryName(file.Path)!)
+                {
+                    Environment = new Dictionary<string, string?> { ["NO_COLOR"] = "1", ["TERM"] = "dumb" },
+                }, context.Cancellation).ConfigureAwait(false);
+                var text = Regex.Replace(r.StandardOutput + "\n" + r.StandardError, @"\x1b\[[0-9;?]*[A-Za-z]", string.Empty);
+                // twine says what our warnings say, in its own words: keep one voice.
+                var (twineErrors, twineWarnings) = TwineCheckOutput.Parse(text, withoutDescription, file.Name);
+                warnings.AddRange(twineWarnings);
+                problems.AddRange(twineErrors.Select(e => "twine check: " + e));
+                // A failure with no finding to explain it (twine crashed, an unreadable file) is a problem of its own.
+                if (!r.Succeeded && twineErrors.Count == 0 && twineWarnings.Count == 0) problems.Add($"twine check {file.Name}: " + GitCli.Tail(text, 6));
             }
-            else
-            {
-                notes.Add("twine check passed");
-            }
+            notes.Add(warnings.Count == 0 ? "twine check passed" : $"twine check passed with {warnings.Count} warning(s)");
         }
         else
         {
             notes.Add("twine not installed: built-in checks only");
         }
+        var afterFix = purpose == PackagePurpose.Build
+            ? "Fix the project metadata (pyproject.toml) and build again"
+            : "Fix the project metadata (pyproject.toml), commit, and release a new version; nothing was uploaded";
         if (problems.Count > 0)
         {
             throw new X0Exception(ErrorIds.PackageInvalid, X0ErrorCategory.InvalidData,
-                $"{package.Name} {package.Version} files that PyPI accepts", string.Join("; ", problems),
-                "Fix the project metadata (pyproject.toml), commit, and release a new version; nothing was uploaded", package.Files[0].Path);
+                $"{package.Name} {package.Version} files that PyPI accepts", string.Join("; ", problems), afterFix, package.Files[0].Path);
         }
-        return notes;
+        if (strict && warnings.Count > 0)
+        {
+            throw new X0Exception(ErrorIds.PackageInvalid, X0ErrorCategory.InvalidData,
+                $"{package.Name} {package.Version} files without warnings (strict checks, as twine check --strict)", string.Join("; ", warnings),
+                afterFix + " (or check without -Strict / packages.strict to accept warnings)", package.Files[0].Path);
+        }
+        foreach (var w in warnings) context.Log.Warning($"{package.Name} {package.Version}: {w}");
+        return (notes, warnings);
+    }
+}
+
+/// <summary>
+/// What twine check printed, per file: "Checking dist/x.whl: PASSED with warnings" followed by "WARNING  ..." lines,
+/// or "FAILED" with "ERROR    ..." lines (a message may continue on indented lines).
+/// </summary>
+public static partial class TwineCheckOutput
+{
+    [GeneratedRegex(@"^(?<level>WARNING|ERROR)\s+(?<text>.+)$", RegexOptions.CultureInvariant)]
+    private static partial Regex Finding();
+
+    [GeneratedRegex(@"^Checking (?<file>.+?):", RegexOptions.CultureInvariant)]
+    private static partial Regex Checking();
+
+    /// <param name="withoutDescription">
+    /// Files whose long description is empty: twine 4 reports those as "No content rendered from RST source", an
+    /// error, while the index accepts them and twine itself calls the same gap a warning for an sdist
+    /// ("`long_description` missing"); for these files that finding is the warning it means.
+    /// </param>
+    /// <param name="checkedFile">The file checked, when twine was given one (its "Checking" line may be wrapped).</param>
+    public static (IReadOnlyList<string> Errors, IReadOnlyList<string> Warnings) Parse(string output, IReadOnlySet<string>? withoutDescription = null, string? checkedFile = null)
+    {
+        var errors = new List<string>();
+        var warnings = new List<string>();
+        var file = checkedFile;
+        List<string>? last = null;
+        foreach (var raw in output.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n'))
+        {
+            var line = raw.TrimEnd();
+            if (Checking().Match(line) is { Success: true } c)
+            {
+                file = checkedFile ?? Path.GetFileName(c.Groups["file"].Value.Trim());
+                last = null;
+                continue;
+            }
+            if (Finding().Match(line.TrimStart()) is { Success: true } m)
+            {
+                last = m.Groups["level"].Value == "ERROR" ? errors : warnings;
+                last.Add((file is null ? string.Empty : file + ": ") + m.Groups["text"].Value.Trim());
+            }
+            else if (last is not null && raw.StartsWith("  ", StringComparison.Ordinal) && line.Trim().Length > 0)
+            {
+                last[^1] += " " + line.Trim();
+            }
+            else
+            {
+                last = null;
+            }
+        }
+        if (withoutDescription is { Count: > 0 })
+        {
+            foreach (var e in errors.ToList())
+            {
+                var name = e.Split(": ", 2)[0];
+                if (withoutDescription.Contains(name) && e.Contains("No content rendered from RST source", StringComparison.Ordinal))
+                {
+                    errors.Remove(e);
+                    warnings.Add($"{name}: `long_description` missing (an empty description, which twine 4 reports as unrenderable reStructuredText; the index accepts it)");
+                }
+            }
+        }
+        return (errors, warnings);
     }
 }
 

@@ -28,7 +28,12 @@ public sealed record BuiltPackage(PackageEcosystem Ecosystem, string Name, strin
 {
     /// <summary>What the checks found (one line each), for the release account.</summary>
     public IReadOnlyList<string> Checks { get; init; } = Array.Empty<string>();
+    /// <summary>What the index accepts but twine check warns about (no long description, no content type...); errors under strict checks.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
 }
+
+/// <summary>Who asked for the packages: the message of a refusal fits the command (Build-X0Package uploads nothing).</summary>
+public enum PackagePurpose { Release, Build }
 
 /// <summary>What Publish-X0Release was told about packages (parameters; environment and config fill the rest).</summary>
 public sealed record PackageReleaseOptions
@@ -52,6 +57,10 @@ public sealed record PackageReleaseOptions
 
     /// <summary>How to start a child pwsh (packing a module with PSResourceGet).</summary>
     public IReadOnlyList<string>? PowerShell { get; init; }
+    /// <summary>Treat the checks' warnings as errors, as twine check --strict does (-Strict; else [tool.x0tta6bl4.packages] strict).</summary>
+    public bool? Strict { get; init; }
+    /// <summary>Build-X0Package or a release: decides the next step a refusal names.</summary>
+    public PackagePurpose Purpose { get; init; } = PackagePurpose.Release;
     /// <summary>The process environment (tests pass their own).</summary>
     public IReadOnlyDictionary<string, string?>? Environment { get; init; }
     /// <summary>The HTTP handler under every index client (tests, proxies).</summary>

@@ -171,7 +171,8 @@ public static class PythonPackageChecks
     };
 
     /// <summary>The checks of a built file: what twine check and PyPI's upload endpoint would refuse.</summary>
-    public static CoreMetadata CheckDistribution(string path, string projectName, SemVersion tagVersion, List<string> problems)
+    /// <param name="warnings">What twine check warns about and PyPI accepts (used when twine itself is not there to say it).</param>
+    public static CoreMetadata CheckDistribution(string path, string projectName, SemVersion tagVersion, List<string> problems, List<string>? warnings = null)
     {
         var file = Path.GetFileName(path);
         CoreMetadata meta;
@@ -221,10 +222,16 @@ public static class PythonPackageChecks
         {
             problems.Add(prefix + $"Description-Content-Type '{contentType}' is not one PyPI renders ({string.Join(", ", ContentTypes)})");
         }
-        if (contentType is null && meta.Description.Trim().Length > 0)
+        var description = meta.Description.Trim();
+        if (description.Length == 0 || description == "UNKNOWN")
         {
-            // twine check warns; PyPI then renders the text as reStructuredText and refuses it when that fails.
-            problems.Add(prefix + "the long description has no Description-Content-Type (PyPI would render it as reStructuredText): set readme with a .md/.rst/.txt file or a content-type");
+            // twine check: "`long_description` missing." PyPI accepts it and shows an empty project description.
+            warnings?.Add(prefix + "no long description (PyPI shows an empty project page): set readme in [project]");
+        }
+        else if (contentType is null)
+        {
+            // twine check warns and PyPI renders the text as reStructuredText (refusing it only when that fails).
+            warnings?.Add(prefix + "the long description has no Description-Content-Type (PyPI renders it as reStructuredText): set readme with a .md/.rst/.txt file or a content-type");
         }
         if (meta.All("Classifier").Any(x => x.StartsWith("Private ::", StringComparison.Ordinal))) problems.Add(prefix + "a 'Private ::' classifier makes PyPI refuse the upload");
         return meta;

@@ -12,7 +12,16 @@ public interface IQualityGates
 {
     /// <param name="outputDirectory">Where the gates' reports (junit.xml, coverage.xml) go.</param>
     Task<GateSummary> RunAsync(string projectRoot, string outputDirectory, Diagnostics.X0Context context);
+
+    /// <summary>The gates as a release runs them: strict (a gate that cannot run fails unless optional), or read from earlier reports.</summary>
+    Task<GateSummary> RunAsync(string projectRoot, string outputDirectory, ReleaseGateOptions options, Diagnostics.X0Context context) =>
+        RunAsync(projectRoot, outputDirectory, context);
 }
+
+/// <summary>How a release gates: on reports from an earlier job, and which gates may be absent.</summary>
+/// <param name="TestReports">Report files or globs relative to the project; empty = run the gates.</param>
+/// <param name="OptionalGates">Gate names (test, lint, type, format, coverage, all) whose tool may be missing.</param>
+public sealed record ReleaseGateOptions(IReadOnlyList<string> TestReports, IReadOnlyList<string> OptionalGates);
 
 /// <summary>A release on GitHub as the API reports it.</summary>
 public sealed record GitHubReleaseInfo(

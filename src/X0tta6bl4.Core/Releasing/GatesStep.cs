@@ -25,13 +25,28 @@ public sealed class GatesStep : ReleaseStep
         }
         // Running tests changes nothing outside the working tree's artifacts: no confirmation, and
         // -WhatIf reports it as planned without running it.
-        return Task.FromResult(new StepPlan(StepStatus.Planned, $"run the quality gates on {state.Commit[..12]}",
+        var reports = state.Request.TestReports.Count > 0 ? state.Request.TestReports : ConfiguredReports(state);
+        return Task.FromResult(new StepPlan(StepStatus.Planned,
+            reports.Count > 0 ? $"gate {state.Commit[..12]} on the reports {string.Join(", ", reports)}" : $"run the quality gates on {state.Commit[..12]}",
             ConfirmTarget: state.Config.Root, ConfirmAction: "Run the quality gates"));
     }
 
+    /// <summary>test_reports in [tool.x0tta6bl4]: the release gates on an earlier job's reports.</summary>
+    internal static IReadOnlyList<string> ConfiguredReports(ReleaseState state) =>
+        state.Config.Settings.TryGetValue(Testing.GateSettings.TestReportsKey, out var v)
+            ? v switch
+            {
+                Tomlyn.Model.TomlArray a => a.OfType<string>().ToList(),
+                string s => [s],
+                _ => throw new X0Exception(ErrorIds.ConfigInvalid, X0ErrorCategory.InvalidData, $"{Testing.GateSettings.TestReportsKey} as a list of report paths or globs",
+                    v?.GetType().Name ?? "nothing", "Write test_reports = [\"artifacts/**/junit.xml\", \"artifacts/**/coverage.xml\"]", state.Config.Root),
+            }
+            : Array.Empty<string>();
+
     public override async Task<string> ApplyAsync(ReleaseState state, StepPlan plan, X0Context context)
     {
-        var summary = await _gates.RunAsync(state.Config.Root, Path.Combine(state.OutputDirectory, "gates"), context).ConfigureAwait(false);
+        var summary = await _gates.RunAsync(state.Config.Root, Path.Combine(state.OutputDirectory, "gates"),
+            new ReleaseGateOptions(state.Request.TestReports.Count > 0 ? state.Request.TestReports : ConfiguredReports(state), state.Request.OptionalGates), context).ConfigureAwait(false);
         state.Gates = summary;
         if (!summary.Succeeded)
         {

@@ -58,6 +58,7 @@ internal sealed class PackageRecord
         public string Version { get; set; } = string.Empty;
         public List<FileEntry> Files { get; set; } = new();
         public List<string> Checks { get; set; } = new();
+        public List<string> Warnings { get; set; } = new();
     }
 
     internal sealed class FileEntry
@@ -114,7 +115,7 @@ internal sealed class PackageRecord
                 if (actual.Sha256 != f.Sha256) return null;
                 files.Add(actual);
             }
-            result.Add(new BuiltPackage(p.Ecosystem, p.Name, p.Version, files) { Checks = p.Checks });
+            result.Add(new BuiltPackage(p.Ecosystem, p.Name, p.Version, files) { Checks = p.Checks, Warnings = p.Warnings });
         }
         return result;
     }
@@ -177,6 +178,7 @@ public sealed class PackagesStep : ReleaseStep
                 Name = p.Name,
                 Version = p.Version,
                 Checks = p.Checks.ToList(),
+                Warnings = p.Warnings.ToList(),
                 Files = p.Files.Select(f => new PackageRecord.FileEntry { Name = f.Name, Kind = f.Kind, Size = f.Size, Sha256 = f.Sha256 }).ToList(),
             }).ToList(),
         }.Save(folder);
@@ -186,7 +188,8 @@ public sealed class PackagesStep : ReleaseStep
     }
 
     internal static string Describe(IEnumerable<BuiltPackage> packages) => string.Join("; ", packages.Select(p =>
-        $"{p.Name} {p.Version}: {string.Join(", ", p.Files.Select(f => f.Name))}" + (p.Checks.Count > 0 ? $" ({string.Join(", ", p.Checks)})" : string.Empty)));
+        $"{p.Name} {p.Version}: {string.Join(", ", p.Files.Select(f => f.Name))}" + (p.Checks.Count > 0 ? $" ({string.Join(", ", p.Checks)})" : string.Empty)
+        + (p.Warnings.Count > 0 ? $"; warnings: {string.Join("; ", p.Warnings)}" : string.Empty)));
 }
 
 /// <summary>
@@ -275,8 +278,9 @@ public static class PackageBuild
                 case PackageEcosystem.Python:
                     var isolated = ConfigLoader.Bool(ConfigLoader.Table(config.Settings, "packages"), "isolated_build") ?? false;
                     var python = await PythonPackageBuilder.BuildAsync(config.Root, commit, version, output, env, isolated, context).ConfigureAwait(false);
-                    var checks = await PythonPackageBuilder.ValidateAsync(config.Root, python, version, env, context).ConfigureAwait(false);
-                    built.Add(python with { Checks = python.Checks.Concat(checks).ToList() });
+                    var strict = options.Strict ?? ConfigLoader.Bool(ConfigLoader.Table(config.Settings, "packages"), "strict") ?? false;
+                    var (checks, warnings) = await PythonPackageBuilder.ValidateAsync(config.Root, python, version, env, strict, options.Purpose, context).ConfigureAwait(false);
+                    built.Add(python with { Checks = python.Checks.Concat(checks).ToList(), Warnings = warnings });
                     break;
                 case PackageEcosystem.PowerShell:
                     built.Add(await PowerShellModulePackager.PackAsync(plan.ModulePath!, version, output, options.PowerShell, commitTime, context).ConfigureAwait(false));

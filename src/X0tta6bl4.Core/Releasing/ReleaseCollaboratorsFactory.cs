@@ -48,21 +48,56 @@ public static class ReleaseCollaboratorsFactory
 
     private sealed class TestGateAdapter(ToolCommand? powerShell) : IQualityGates
     {
-        public async Task<GateSummary> RunAsync(string projectRoot, string outputDirectory, X0Context context)
+        public Task<GateSummary> RunAsync(string projectRoot, string outputDirectory, X0Context context) =>
+            RunAsync(projectRoot, outputDirectory, new ReleaseGateOptions(Array.Empty<string>(), Array.Empty<string>()), context);
+
+        /// <summary>Strict, as a release must be: a gate that could not run fails it, unless the user made it optional.</summary>
+        public async Task<GateSummary> RunAsync(string projectRoot, string outputDirectory, ReleaseGateOptions options, X0Context context)
         {
-            var result = await new TestGateRunner().RunAsync(new TestGateRequest
+            var optional = options.OptionalGates.Count == 0 ? null : GateSettings.ParseGateNames(options.OptionalGates, "-OptionalGate");
+            TestRunResult result;
+            if (options.TestReports.Count > 0)
             {
-                Path = projectRoot,
-                OutputDirectory = outputDirectory,
-                PowerShell = powerShell,
-            }, context).ConfigureAwait(false);
+                var files = TestReportImport.Expand(projectRoot, options.TestReports);
+                if (files.Count == 0)
+                {
+                    throw new X0Exception(ErrorIds.ReportNotFound, X0ErrorCategory.ObjectNotFound,
+                        $"test reports matching {string.Join(", ", options.TestReports)} under {projectRoot}", "no file",
+                        "Download the test job's reports there first, or pass -TestReport with their paths; -SkipTests releases without gates", projectRoot);
+                }
+                var threshold = GateSettings.LoadThreshold(projectRoot);
+                result = await TestReportImport.ImportAsync(new TestReportImportRequest
+                {
+                    Files = files,
+                    BasePath = projectRoot,
+                    CoverageThreshold = threshold,
+                    OutputDirectory = outputDirectory,
+                }, context).ConfigureAwait(false);
+            }
+            else
+            {
+                result = await new TestGateRunner().RunAsync(new TestGateRequest
+                {
+                    Path = projectRoot,
+                    OutputDirectory = outputDirectory,
+                    PowerShell = powerShell,
+                    Strict = true,
+                    OptionalGates = optional?.ToList(),
+                }, context).ConfigureAwait(false);
+            }
             var t = result.Tests;
             var gates = string.Join(", ", result.Gates.Select(g => $"{g.Gate}{(g.Variant is null ? "" : " " + g.Variant)} {g.Status}"));
             var coverage = result.Coverage?.LinePercent;
             var text = $"{t.Passed} passed, {t.Failed + t.Errors} failed, {t.Skipped} skipped" +
                        (coverage is null ? "" : $", line coverage {coverage:0.#} %") + $" ({gates})";
+            if (result.NothingRan)
+            {
+                text = "no gate ran; " + text;
+            }
             if (!result.Succeeded)
             {
+                var problem = result.Problems.FirstOrDefault(p => p.ErrorId is ErrorIds.ToolNotAvailable or ErrorIds.NoGateRan or ErrorIds.ReportMalformed);
+                if (problem is not null) text += "; " + problem.Message;
                 var first = result.Failures.FirstOrDefault();
                 var failedGates = result.Gates.Where(g => g.Status is GateStatus.Failed or GateStatus.NotAvailable)
                     .Select(g => $"{g.Gate} ({g.Tool}): {g.Message}");

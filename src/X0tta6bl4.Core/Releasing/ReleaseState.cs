@@ -14,6 +14,10 @@ public sealed record ReleaseRequest
     public string? Version { get; init; }
     public IReadOnlyList<string> Assets { get; init; } = Array.Empty<string>();
     public bool SkipTests { get; init; }
+    /// <summary>Reports of tests that ran in an earlier job (JUnit, TRX, Cobertura; globs): gate on them instead of running the tests.</summary>
+    public IReadOnlyList<string> TestReports { get; init; } = Array.Empty<string>();
+    /// <summary>Gates whose tool may be missing in this release (test, lint, type, format, coverage, all); added to optional_gates.</summary>
+    public IReadOnlyList<string> OptionalGates { get; init; } = Array.Empty<string>();
     public bool Draft { get; init; }
     public string? Token { get; init; }
     public string? ApiUrl { get; init; }

@@ -35,14 +35,20 @@ public sealed class GateSettings
     public const string CoverageThresholdKey = "coverage_threshold";
     public const string PythonVersionsKey = "python_versions";
     public const string PesterPathKey = "pester_path";
+    /// <summary>Gates whose tool may be missing without failing a strict run or a release: ["type", "format"].</summary>
+    public const string OptionalGatesKey = "optional_gates";
+    /// <summary>Files Pester measures, instead of the module's scripts outside its tests (globs relative to the project).</summary>
+    public const string PesterCoverageKey = "pester_coverage";
+    /// <summary>Reports a release gates on instead of running the tests (an earlier job's junit.xml, coverage.xml; globs).</summary>
+    public const string TestReportsKey = "test_reports";
 
     static GateSettings()
     {
-        ConfigLoader.RegisterKnownKeys(GatesKey, CoverageThresholdKey, PythonVersionsKey, PesterPathKey);
+        ConfigLoader.RegisterKnownKeys(GatesKey, CoverageThresholdKey, PythonVersionsKey, PesterPathKey, OptionalGatesKey, PesterCoverageKey, TestReportsKey);
     }
 
     /// <summary>Makes sure the keys are known before any configuration is loaded.</summary>
-    public static void EnsureRegistered() => ConfigLoader.RegisterKnownKeys(GatesKey, CoverageThresholdKey, PythonVersionsKey, PesterPathKey);
+    public static void EnsureRegistered() => ConfigLoader.RegisterKnownKeys(GatesKey, CoverageThresholdKey, PythonVersionsKey, PesterPathKey, OptionalGatesKey, PesterCoverageKey, TestReportsKey);
 
     /// <summary>Default tools per ecosystem and gate: the reference pipeline's.</summary>
     public static IReadOnlyList<string> Defaults(ProjectKind kind, GateKind gate) => (kind, gate) switch
@@ -76,8 +82,13 @@ public sealed class GateSettings
     public double? CoverageThreshold { get; private init; }
     public IReadOnlyList<string>? PythonVersions { get; private init; }
     public string? PesterPath { get; private init; }
+    public IReadOnlySet<GateKind> OptionalGates { get; private init; } = new HashSet<GateKind>();
+    public IReadOnlyList<string>? PesterCoverage { get; private init; }
     public IReadOnlyList<string> Warnings { get; private init; } = Array.Empty<string>();
     public IReadOnlyList<string> Sources { get; private init; } = Array.Empty<string>();
+
+    /// <summary>coverage_threshold of the configuration at <paramref name="root"/>, or null.</summary>
+    public static double? LoadThreshold(string root) => Load(new DetectedProject(ProjectKind.Report, root, root, "."), root).CoverageThreshold;
 
     public static GateSettings Load(DetectedProject project, string runRoot)
     {
@@ -119,6 +130,10 @@ public sealed class GateSettings
 
         var result = new GateSettings
         {
+            OptionalGates = ParseGateList(table, OptionalGatesKey, source),
+            PesterCoverage = table.TryGetValue(PesterCoverageKey, out var pc)
+                ? pc is TomlArray pa ? pa.OfType<string>().ToList() : pc is string ps ? [ps] : throw Invalid(source, $"{PesterCoverageKey} must be a list of paths or globs")
+                : null,
             CoverageThreshold = threshold,
             PythonVersions = versions,
             PesterPath = ConfigLoader.Str(table, PesterPathKey) is { } pp ? Path.GetFullPath(Path.Combine(config.Root, pp)) : null,
@@ -189,6 +204,32 @@ public sealed class GateSettings
             }
         }
         return result;
+    }
+
+    /// <summary>A list of gate names ("test", "lint", "type", "format", "coverage"), or "all".</summary>
+    public static IReadOnlySet<GateKind> ParseGateList(TomlTable table, string key, string source)
+    {
+        if (!table.TryGetValue(key, out var value)) return new HashSet<GateKind>();
+        var names = value switch
+        {
+            TomlArray a => a.Select(x => Convert.ToString(x, CultureInfo.InvariantCulture) ?? string.Empty).ToList(),
+            string s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList(),
+            _ => throw Invalid(source, $"{key} must be a list of gate names such as [\"type\", \"format\"]"),
+        };
+        return ParseGateNames(names, $"{key} in {source}");
+    }
+
+    /// <summary>Gate names as a user types them ("Lint", "type", "all") → gates; an unknown name is an error naming <paramref name="source"/>.</summary>
+    public static IReadOnlySet<GateKind> ParseGateNames(IEnumerable<string> names, string source)
+    {
+        var set = new HashSet<GateKind>();
+        foreach (var name in names)
+        {
+            if (name.Equals("all", StringComparison.OrdinalIgnoreCase)) set.UnionWith(Enum.GetValues<GateKind>());
+            else if (Enum.TryParse<GateKind>(name, ignoreCase: true, out var kind) && Enum.IsDefined(kind)) set.Add(kind);
+            else throw Invalid(source, $"'{name}' is no gate (test, lint, type, format, coverage, or all)");
+        }
+        return set;
     }
 
     private static X0Exception Invalid(string source, string problem) =>

@@ -54,9 +54,11 @@ public sealed class TestGateRunner
         {
             var jobs = new List<GateJob>();
             var thresholds = new Dictionary<DetectedProject, double?>();
+            var optionalFromConfig = new HashSet<GateKind>();
             foreach (var project in projects)
             {
                 var settings = GateSettings.Load(project, root);
+                optionalFromConfig.UnionWith(settings.OptionalGates);
                 foreach (var w in settings.Warnings) context.Log.Warning(w);
                 thresholds[project] = request.CoverageThreshold ?? settings.CoverageThreshold;
                 jobs.AddRange(Plan(project, settings, request));
@@ -106,84 +108,22 @@ public sealed class TestGateRunner
                 .ThenBy(g => g.Variant, StringComparer.Ordinal)
                 .ToList();
 
-            var digests = jobs.SelectMany(j => j.Digests).ToList();
-            var artifacts = new List<string>();
-            if (digests.Any(d => d.Problem is null))
+            var optional = new HashSet<GateKind>(request.OptionalGates ?? Array.Empty<GateKind>());
+            optional.UnionWith(optionalFromConfig);
+            return await TestRunAssembler.AssembleAsync(new RunAssembly
             {
-                var junit = Path.Combine(outDir, JUnitFileName);
-                JUnitMergeWriter.Write(digests, junit);
-                artifacts.Add(junit);
-            }
-            else
-            {
-                DeleteIfExists(Path.Combine(outDir, JUnitFileName));
-            }
-
-            var coverageReports = gates.Where(g => g.Gate == GateKind.Test).SelectMany(g => g.CoverageReports).Distinct().ToList();
-            CoverageSummary? coverage = null;
-            var coverageFile = Path.Combine(outDir, CoverageFileName);
-            if (coverageReports.Count == 1)
-            {
-                File.Copy(coverageReports[0], coverageFile, overwrite: true);
-                coverage = gates.First(g => g.CoverageReports.Contains(coverageReports[0])).Coverage;
-                artifacts.Add(coverageFile);
-            }
-            else if (coverageReports.Count > 1)
-            {
-                coverage = CoberturaReport.Merge(coverageReports, root, coverageFile);
-                artifacts.Add(coverageFile);
-            }
-            else
-            {
-                DeleteIfExists(coverageFile);
-            }
-
-            var problems = new List<X0Exception>();
-            foreach (var g in gates)
-            {
-                problems.AddRange(g.Problems);
-                if (strict && g.Status == GateStatus.NotAvailable)
-                {
-                    problems.Add(new X0Exception(ErrorIds.ToolNotAvailable, X0ErrorCategory.NotInstalled,
-                        $"{g.Tool} for the {g.DisplayName} gate of {Describe(g.Project)}", g.Message,
-                        (g.InstallHint ?? "Install the tool") + (IsCi(env) ? " (NotAvailable gates fail in CI)" : " (-Strict makes NotAvailable gates fail)"),
-                        g.Project.Root));
-                }
-                else if (g.Status == GateStatus.NotAvailable)
-                {
-                    context.Log.Warning($"{g.DisplayName} gate of {Describe(g.Project)} is not available: {g.Message}. {g.InstallHint}");
-                }
-            }
-            var failed = gates.Where(g => g.Status == GateStatus.Failed).ToList();
-            var tests = gates.Where(g => g.Tests is not null).Aggregate(TestCounts.Zero, (a, g) => a.Add(g.Tests!));
-            var reportPath = Path.Combine(outDir, ReportFileName);
-            if (failed.Count > 0)
-            {
-                problems.Add(new X0Exception(ErrorIds.GatesFailed, X0ErrorCategory.InvalidResult,
-                    "every quality gate to pass",
-                    string.Join("; ", failed.Select(g => $"{g.DisplayName} ({g.Tool}{(projects.Count > 1 ? ", " + g.Project.RelativePath : string.Empty)}) failed: {FirstLine(g.Message)}")),
-                    $"See the Failures and Diagnostics of the result, or {reportPath}", root));
-            }
-
-            var result = new TestRunResult
-            {
-                Path = root,
+                Root = root,
                 Projects = projects,
-                Succeeded = failed.Count == 0 && !(strict && gates.Any(g => g.Status == GateStatus.NotAvailable)),
-                Tests = tests,
-                Duration = watch.Elapsed,
-                Coverage = coverage,
-                CoverageThreshold = projects.Select(p => thresholds[p]).FirstOrDefault(t => t is not null),
                 Gates = gates,
-                Failures = digests.SelectMany(d => d.Failures).ToList(),
-                Diagnostics = gates.SelectMany(g => g.Diagnostics).ToList(),
-                SlowestTests = digests.SelectMany(d => d.Slowest).OrderByDescending(t => t.Duration).Take(10).ToList(),
-                Artifacts = artifacts.Append(reportPath).ToList(),
-                Problems = problems,
+                Digests = jobs.SelectMany(j => j.Digests).ToList(),
+                CoverageReports = TestRunAssembler.CoverageOf(gates),
+                CoverageThreshold = projects.Select(p => thresholds[p]).FirstOrDefault(t => t is not null),
+                OutputDirectory = outDir,
                 Strict = strict,
-            };
-            await File.WriteAllTextAsync(reportPath, SecretRedactor.Redact(TestRunReport.Markdown(result, compact: false)), new System.Text.UTF8Encoding(false), CancellationToken.None).ConfigureAwait(false);
-            return result;
+                InCi = IsCi(env),
+                OptionalGates = optional,
+                Duration = watch.Elapsed,
+            }, context).ConfigureAwait(false);
         }
         finally
         {
@@ -251,7 +191,7 @@ public sealed class TestGateRunner
             "ruff" => new RuffJob(result, setting) { Weight = 10 },
             "dotnet-test" => new DotNetTestJob(result, setting) { Weight = 50, ExclusiveKey = project.Target },
             "dotnet-format" => new DotNetFormatJob(result, setting) { Weight = 35, ExclusiveKey = project.Target },
-            "pester" => new PesterJob(result, setting, settings.PesterPath) { Weight = 45 },
+            "pester" => new PesterJob(result, setting, settings.PesterPath, settings.PesterCoverage) { Weight = 45 },
             "psscriptanalyzer" => new ScriptAnalyzerJob(result, setting) { Weight = 25 },
             _ => throw new InvalidOperationException($"No gate runner for tool '{setting.Tool}'."),
         };
@@ -409,12 +349,8 @@ public sealed class TestGateRunner
         CoverageSummary? summary = null;
         try
         {
-            summary = reports.Count switch
-            {
-                0 => null,
-                1 => tests.First(g => g.CoverageReports.Contains(reports[0])).Coverage,
-                _ => CoberturaReport.Merge(reports, project.Root, Path.Combine(work, $"coverage-merged-{SafeSlug(project.RelativePath)}.xml")),
-            };
+            summary = CoberturaReport.Combine(TestRunAssembler.CoverageOf(tests), project.Root,
+                reports.Count > 1 ? Path.Combine(work, $"coverage-merged-{SafeSlug(project.RelativePath)}.xml") : null, _ => { });
         }
         catch (X0Exception ex) when (ex.ErrorId == ErrorIds.ReportMalformed)
         {
@@ -448,17 +384,10 @@ public sealed class TestGateRunner
         return gate;
     }
 
-    private static string Describe(DetectedProject p) => p.RelativePath == "." ? $"the {p.Kind} project" : $"the {p.Kind} project {p.RelativePath}";
-
     private static string FirstLine(string s)
     {
         var i = s.IndexOf('\n');
         return i < 0 ? s : s[..i];
-    }
-
-    private static void DeleteIfExists(string path)
-    {
-        if (File.Exists(path)) File.Delete(path);
     }
 
     private static string SafeSlug(string s)

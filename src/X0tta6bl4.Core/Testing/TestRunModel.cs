@@ -2,8 +2,8 @@ using X0tta6bl4.Core.Diagnostics;
 
 namespace X0tta6bl4.Core.Testing;
 
-/// <summary>The ecosystems a repository can hold; each detected project is gated on its own.</summary>
-public enum ProjectKind { Python, DotNet, PowerShell }
+/// <summary>The ecosystems a repository can hold; each detected project is gated on its own. Report: a report file read by Import-X0TestReport.</summary>
+public enum ProjectKind { Python, DotNet, PowerShell, Report }
 
 /// <summary>The quality gates. Coverage is derived from the Test gate when a threshold applies.</summary>
 public enum GateKind { Test, Lint, Type, Format, Coverage }
@@ -41,7 +41,10 @@ public sealed record GateDiagnostic
 /// <summary>One failed or errored test case.</summary>
 public sealed record TestFailureInfo
 {
+    /// <summary>The enclosing &lt;testsuite&gt; name (for TRX, the test's class).</summary>
     public string Suite { get; init; } = string.Empty;
+    /// <summary>The test case's classname, when the report gave one (pytest's module path, a Java or .NET class).</summary>
+    public string? ClassName { get; init; }
     public string Test { get; init; } = string.Empty;
     public string Message { get; init; } = string.Empty;
     /// <summary>The source file of the failure, relative to the run's path when it lies inside it.</summary>
@@ -66,10 +69,22 @@ public sealed record TestCounts(int Passed, int Failed, int Errors, int Skipped)
 /// <summary>Coverage totals from one or more Cobertura reports.</summary>
 public sealed record CoverageSummary(long LinesCovered, long LinesValid, long BranchesCovered, long BranchesValid)
 {
+    /// <summary>
+    /// The root line-rate (0..1) of a report that holds neither counts nor line records (a summary or trimmed
+    /// file, or old Cobertura): the only figure there is, so it is used as the report states it.
+    /// </summary>
+    public double? ReportedLineRate { get; init; }
+    /// <summary>The root branch-rate of such a report.</summary>
+    public double? ReportedBranchRate { get; init; }
+    /// <summary>True when the figures come from root rates only, so the report cannot be merged line by line.</summary>
+    public bool RatesOnly => LinesValid == 0 && ReportedLineRate is not null;
+
     /// <summary>Line coverage in percent (0..100), null when no line was measured.</summary>
-    public double? LinePercent => LinesValid > 0 ? Math.Round(100.0 * LinesCovered / LinesValid, 2) : null;
+    public double? LinePercent => LinesValid > 0 ? Math.Round(100.0 * LinesCovered / LinesValid, 2)
+        : ReportedLineRate is { } rate ? Math.Round(100.0 * rate, 2) : null;
     /// <summary>Branch coverage in percent (0..100), null when no branch was measured.</summary>
-    public double? BranchPercent => BranchesValid > 0 ? Math.Round(100.0 * BranchesCovered / BranchesValid, 2) : null;
+    public double? BranchPercent => BranchesValid > 0 ? Math.Round(100.0 * BranchesCovered / BranchesValid, 2)
+        : LinesValid == 0 && ReportedBranchRate is { } rate ? Math.Round(100.0 * rate, 2) : null;
 }
 
 /// <summary>A test case with its duration, for the "slowest tests" part of the report.</summary>
@@ -102,6 +117,8 @@ public sealed class GateResult
     public List<string> TestReports { get; } = new();
     /// <summary>Cobertura reports the tool wrote.</summary>
     public List<string> CoverageReports { get; } = new();
+    /// <summary>The figures of each of <see cref="CoverageReports"/>, as read.</summary>
+    public Dictionary<string, CoverageSummary> CoverageByReport { get; } = new(StringComparer.Ordinal);
     /// <summary>Problems that deserve their own error record (malformed reports...).</summary>
     public List<X0Exception> Problems { get; } = new();
 
@@ -114,6 +131,8 @@ public sealed class TestRunResult
     public required string Path { get; init; }
     public IReadOnlyList<DetectedProject> Projects { get; init; } = Array.Empty<DetectedProject>();
     public bool Succeeded { get; init; }
+    /// <summary>True when no gate ran at all (every tool missing, nothing selected applies, no report held a test): never a success.</summary>
+    public bool NothingRan { get; init; }
     public TestCounts Tests { get; init; } = TestCounts.Zero;
     public TimeSpan Duration { get; init; }
     public CoverageSummary? Coverage { get; init; }
@@ -151,6 +170,8 @@ public sealed class TestGateRequest
     public IReadOnlyCollection<GateKind>? Gates { get; init; }
     /// <summary>NotAvailable gates are failures. Defaults to true in CI (CI=true or GITHUB_ACTIONS=true).</summary>
     public bool? Strict { get; init; }
+    /// <summary>Gates whose tool may be missing even when strict (added to the configured optional_gates).</summary>
+    public IReadOnlyCollection<GateKind>? OptionalGates { get; init; }
     public bool Sequential { get; init; }
     /// <summary>Upper bound of gates running at once; default: the number of cores.</summary>
     public int? MaxParallelism { get; init; }

@@ -15,7 +15,7 @@ public static class TestRunReport
     {
         var sb = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
-        sb.Append(compact ? "### " : "# ").Append("Quality gates: ").Append(r.Succeeded ? "passed" : "failed").Append('\n').Append('\n');
+        sb.Append(compact ? "### " : "# ").Append("Quality gates: ").Append(r.Succeeded ? "passed" : r.NothingRan ? "none ran" : "failed").Append('\n').Append('\n');
         sb.Append($"`{r.Path}` · {string.Join(", ", r.Projects.Select(p => p.RelativePath == "." ? p.Kind.ToString() : $"{p.Kind} ({p.RelativePath})"))} · {r.Duration.TotalSeconds.ToString("0.0", inv)} s\n\n");
         sb.Append($"**Tests:** {r.Tests.Passed} passed, {r.Tests.Failed} failed, {r.Tests.Errors} errors, {r.Tests.Skipped} skipped");
         if (r.Coverage?.LinePercent is { } line)
@@ -41,7 +41,7 @@ public static class TestRunReport
             foreach (var f in compact ? r.Failures.Take(CompactRows) : r.Failures)
             {
                 var where = f.File is null ? string.Empty : $" — `{f.File}{(f.Line is null ? string.Empty : ":" + f.Line.Value.ToString(inv))}`";
-                sb.Append($"- {(f.IsError ? "**error**" : "**failed**")} `{Code(f.Suite)}` › `{Code(f.Test)}`{where}: {Cell(FirstLine(f.Message))}\n");
+                sb.Append($"- {(f.IsError ? "**error**" : "**failed**")} `{Code(f.ClassName ?? f.Suite)}` › `{Code(f.Test)}`{where}: {Cell(FirstLine(f.Message))}\n");
             }
             if (compact && r.Failures.Count > CompactRows) sb.Append($"- … and {r.Failures.Count - CompactRows} more (see the junit.xml artifact)\n");
             sb.Append('\n');
@@ -88,7 +88,7 @@ public static class TestRunReport
         var warnings = new List<(string Message, string? File, int? Line, int? Col, string Title)>();
         foreach (var f in r.Failures)
         {
-            errors.Add(($"{f.Suite} › {f.Test}: {f.Message}", f.File, f.Line, null, f.IsError ? "Test error" : "Test failed"));
+            errors.Add(($"{f.ClassName ?? f.Suite} › {f.Test}: {f.Message}", f.File, f.Line, null, f.IsError ? "Test error" : "Test failed"));
         }
         foreach (var d in r.Diagnostics)
         {

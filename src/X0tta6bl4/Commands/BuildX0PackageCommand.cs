@@ -28,6 +28,10 @@ public sealed class BuildX0PackageCommand : X0Cmdlet
     [ValidateNotNullOrEmpty]
     public string? Version { get; set; }
 
+    /// <summary>Warnings of the checks are errors, as twine check --strict (default: [tool.x0tta6bl4.packages] strict).</summary>
+    [Parameter]
+    public SwitchParameter Strict { get; set; }
+
     /// <summary>Where the files go (default: dist/).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -45,6 +49,7 @@ public sealed class BuildX0PackageCommand : X0Cmdlet
             OutputDirectory = OutputDirectory is null ? null : GetUnresolvedProviderPathFromPSPath(OutputDirectory),
             Version = Version,
             PowerShell = PowerShellHostCommand(),
+            Strict = MyInvocation.BoundParameters.ContainsKey(nameof(Strict)) ? Strict.IsPresent : null,
         };
         RunWorker(scope => RunAsync(scope, request));
     }
@@ -73,6 +78,7 @@ public sealed class BuildX0PackageCommand : X0Cmdlet
                 Name = package.Name,
                 Version = package.Version,
                 Checks = package.Checks.ToArray(),
+                Warnings = package.Warnings.ToArray(),
                 Files = package.Files.Select(f => new X0PackageFile { Name = f.Name, Kind = f.Kind, Size = f.Size, Sha256 = f.Sha256, Path = f.Path }).ToArray(),
             });
         }

@@ -25,6 +25,11 @@ public sealed class InvokeX0TestCommand : X0Cmdlet
     [Parameter]
     public SwitchParameter Strict { get; set; }
 
+    /// <summary>Gates whose tool may be missing even under -Strict or in CI (added to optional_gates).</summary>
+    [Parameter]
+    [ValidateSet("Test", "Lint", "Type", "Format", "Coverage", "All", IgnoreCase = true)]
+    public string[]? OptionalGate { get; set; }
+
     [Parameter]
     public SwitchParameter Sequential { get; set; }
 
@@ -61,6 +66,7 @@ public sealed class InvokeX0TestCommand : X0Cmdlet
             Path = root,
             Gates = Gate?.Select(g => Enum.Parse<GateKind>(g, ignoreCase: true)).ToList(),
             Strict = strict,
+            OptionalGates = OptionalGate is null ? null : GateSettings.ParseGateNames(OptionalGate, "-OptionalGate").ToList(),
             Sequential = Sequential,
             MaxParallelism = ThrottleLimit > 0 ? ThrottleLimit : null,
             PythonVersions = PythonVersion,
@@ -118,6 +124,7 @@ internal static class TestRunMapper
         ProjectKind = r.Projects.Select(p => p.Kind.ToString()).Distinct().ToArray(),
         Projects = r.Projects.Select(p => p.RelativePath).ToArray(),
         Succeeded = r.Succeeded,
+        Status = r.Succeeded ? "Passed" : r.NothingRan ? "NothingRan" : "Failed",
         Passed = r.Tests.Passed,
         Failed = r.Tests.Failed,
         Skipped = r.Tests.Skipped,
@@ -150,6 +157,7 @@ internal static class TestRunMapper
         Failures = r.Failures.Select(f => new X0TestFailure
         {
             Suite = f.Suite,
+            ClassName = f.ClassName,
             Test = f.Test,
             Message = R(f.Message),
             File = f.File,

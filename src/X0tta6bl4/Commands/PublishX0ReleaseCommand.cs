@@ -42,8 +42,22 @@ public sealed class PublishX0ReleaseCommand : X0GitHubCmdlet
     [Parameter]
     public SwitchParameter SkipTests { get; set; }
 
+    /// <summary>Gate on these reports of an earlier job (JUnit, TRX, Cobertura; paths or globs relative to the project) instead of running the tests.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? TestReport { get; set; }
+
+    /// <summary>Gates whose tool may be missing in this release; added to optional_gates.</summary>
+    [Parameter]
+    [ValidateSet("Test", "Lint", "Type", "Format", "Coverage", "All", IgnoreCase = true)]
+    public string[]? OptionalGate { get; set; }
+
     [Parameter]
     public SwitchParameter Draft { get; set; }
+
+    /// <summary>Package checks' warnings are errors, as twine check --strict (default: [tool.x0tta6bl4.packages] strict).</summary>
+    [Parameter]
+    public SwitchParameter StrictPackageCheck { get; set; }
 
     /// <summary>owner/name on GitHub (default: from the remote).</summary>
     [Parameter]
@@ -140,6 +154,9 @@ public sealed class PublishX0ReleaseCommand : X0GitHubCmdlet
             Version = Tag is null ? Version : null,
             Assets = Asset ?? Array.Empty<string>(),
             SkipTests = SkipTests,
+            // Relative to where the user stands, as PowerShell paths are; globs (** too) are expanded in Core.
+            TestReports = TestReport?.Select(r => System.IO.Path.GetFullPath(r, SessionState.Path.CurrentFileSystemLocation.ProviderPath)).ToArray() ?? Array.Empty<string>(),
+            OptionalGates = OptionalGate ?? Array.Empty<string>(),
             Draft = Draft,
             Token = token,
             ApiUrl = ApiUrl,
@@ -200,6 +217,7 @@ public sealed class PublishX0ReleaseCommand : X0GitHubCmdlet
                 Name = p.Name,
                 Version = p.Version,
                 Checks = p.Checks.ToArray(),
+                Warnings = p.Warnings.ToArray(),
                 Files = p.Files.Select(f => new X0PackageFile { Name = f.Name, Kind = f.Kind, Size = f.Size, Sha256 = f.Sha256, Path = f.Path }).ToArray(),
             }).ToArray(),
         };
@@ -267,6 +285,7 @@ public sealed class PublishX0ReleaseCommand : X0GitHubCmdlet
             NuGetRepositories = (NuGetRepository ?? Array.Empty<string>()).Select(r => ResolveFeed(r, root)).ToArray(),
             NuGetApiKey = string.IsNullOrWhiteSpace(nugetKey) ? null : nugetKey,
             PowerShell = host,
+            Strict = MyInvocation.BoundParameters.ContainsKey(nameof(StrictPackageCheck)) ? StrictPackageCheck.IsPresent : null,
         };
     }
 

@@ -11,6 +11,8 @@ public sealed class X0Package
     public X0PackageFile[] Files { get; init; } = Array.Empty<X0PackageFile>();
     /// <summary>What the validation found (one line each).</summary>
     public string[] Checks { get; init; } = Array.Empty<string>();
+    /// <summary>What the index accepts but twine check warns about; each was also written as a warning. -Strict makes them errors.</summary>
+    public string[] Warnings { get; init; } = Array.Empty<string>();
 
     public override string ToString() => $"{Name} {Version}";
 }

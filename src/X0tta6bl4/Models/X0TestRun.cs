@@ -21,8 +21,10 @@ public sealed class X0TestRun
     public string[] ProjectKind { get; init; } = Array.Empty<string>();
     /// <summary>Project folders relative to <see cref="Path"/> ("." for Path itself).</summary>
     public string[] Projects { get; init; } = Array.Empty<string>();
-    /// <summary>True when no gate failed (and, under -Strict or in CI, none was NotAvailable).</summary>
+    /// <summary>True when a gate ran and none failed (and, under -Strict, in CI or in a release, none was NotAvailable).</summary>
     public bool Succeeded { get; init; }
+    /// <summary>Passed, Failed, or NothingRan (no gate could run: never a success).</summary>
+    public string Status { get; init; } = "Failed";
     public int Passed { get; init; }
     public int Failed { get; init; }
     public int Skipped { get; init; }
@@ -41,7 +43,7 @@ public sealed class X0TestRun
     /// <summary>Files written: junit.xml (merged), coverage.xml, test-report.md.</summary>
     public string[] Artifacts { get; init; } = Array.Empty<string>();
 
-    public override string ToString() => $"{(Succeeded ? "Passed" : "Failed")}: {Passed} passed, {Failed} failed, {Errors} errors, {Skipped} skipped";
+    public override string ToString() => $"{Status}: {Passed} passed, {Failed} failed, {Errors} errors, {Skipped} skipped";
 }
 
 /// <summary>One gate of one project (one interpreter of a Python matrix).</summary>
@@ -78,7 +80,10 @@ public sealed class X0TestGate
 /// <summary>One failed or errored test.</summary>
 public sealed class X0TestFailure
 {
+    /// <summary>The enclosing &lt;testsuite&gt; name as the report gave it (for TRX, the test's class).</summary>
     public string Suite { get; init; } = string.Empty;
+    /// <summary>The test case's classname (pytest's module path, a Java or .NET class), or null.</summary>
+    public string? ClassName { get; init; }
     public string Test { get; init; } = string.Empty;
     public string Message { get; init; } = string.Empty;
     /// <summary>Source file relative to the run's path (forward slashes).</summary>
@@ -91,7 +96,7 @@ public sealed class X0TestFailure
     public string? Tool { get; init; }
     public TimeSpan Duration { get; init; }
 
-    public override string ToString() => $"{Suite} › {Test}";
+    public override string ToString() => $"{ClassName ?? Suite} › {Test}";
 }
 
 /// <summary>One finding of a linter, type checker or formatter.</summary>

@@ -102,10 +102,43 @@ public class PythonPackageChecksTests
         Assert.Contains(problems, p => p.Contains("does not start with x0tta6bl4-3.3.0", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("text/asciidoc", StringComparison.Ordinal));
 
+        // What twine check passes "with warnings" and PyPI accepts is a warning, not a problem.
         problems.Clear();
+        var warnings = new List<string>();
         var untyped = Wheel(dir, "x0tta6bl4-3.3.0-py2-none-any.whl", "Metadata-Version: 2.1\nName: x0tta6bl4\nVersion: 3.3.0\n\nA long description\n");
-        PythonPackageChecks.CheckDistribution(untyped, "x0tta6bl4", V330, problems);
-        Assert.Contains(problems, p => p.Contains("no Description-Content-Type", StringComparison.Ordinal));
+        PythonPackageChecks.CheckDistribution(untyped, "x0tta6bl4", V330, problems, warnings);
+        Assert.Empty(problems);
+        Assert.Contains(warnings, w => w.Contains("no Description-Content-Type", StringComparison.Ordinal));
+        var empty = Wheel(dir, "x0tta6bl4-3.3.0-py3-none-win32.whl", "Metadata-Version: 2.1\nName: x0tta6bl4\nVersion: 3.3.0\n\n");
+        PythonPackageChecks.CheckDistribution(empty, "x0tta6bl4", V330, problems, warnings);
+        Assert.Empty(problems);
+        Assert.Contains(warnings, w => w.Contains("no long description", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Twine_check_output_keeps_its_severities_per_file()
+    {
+        // As twine 4.0.2 prints it (rich wraps at 80 columns; continuation lines are indented).
+        const string output = """
+            Checking dist/nodesc-1.0.0-py3-none-any.whl: FAILED
+            ERROR    `long_description` has syntax errors in markup and would not be
+                     rendered on PyPI.
+                     No content rendered from RST source.
+            WARNING  `long_description_content_type` missing. defaulting to `text/x-rst`.
+            Checking dist/nodesc-1.0.0.tar.gz: PASSED with warnings
+            WARNING  `long_description_content_type` missing. defaulting to `text/x-rst`.
+            WARNING  `long_description` missing.
+            Checking dist/other-1.0.0.tar.gz: FAILED
+            ERROR    `long_description` has syntax errors in markup and would not be
+                     rendered on PyPI.
+                     line 3: Warning: Inline literal start-string without end-string.
+            """;
+        var (errors, warnings) = TwineCheckOutput.Parse(output, new HashSet<string> { "nodesc-1.0.0-py3-none-any.whl", "nodesc-1.0.0.tar.gz" });
+        var error = Assert.Single(errors);
+        Assert.StartsWith("other-1.0.0.tar.gz: `long_description` has syntax errors in markup and would not be rendered on PyPI. line 3:", error);
+        Assert.Equal(4, warnings.Count);
+        Assert.Contains("nodesc-1.0.0-py3-none-any.whl: `long_description` missing (an empty description", warnings[3]);
+        Assert.Equal("nodesc-1.0.0.tar.gz: `long_description` missing.", warnings[2]);
     }
 
     [Fact]

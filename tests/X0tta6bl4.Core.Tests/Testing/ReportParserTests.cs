@@ -114,7 +114,7 @@ public sealed class ReportParserTests
             Assert.Equal(new TestCounts(3, 1, 1, 1), generic.Counts);
             Assert.Equal(new TestCounts(2, 1, 0, 1), trx.Counts);
             Assert.Equal("calc/tests/Calc.Checks/CalculatorTests.cs", trx.Failures.Single().File);
-            Assert.Equal("pkg.B", generic.Failures[0].Suite);
+            Assert.Equal(("inner", "pkg.B"), (generic.Failures[0].Suite, generic.Failures[0].ClassName));
             Assert.Equal(TimeSpan.FromSeconds(2), generic.Slowest[0].Duration);
 
             var merged = Path.Combine(Directory.CreateTempSubdirectory("x0-merge-").FullName, "junit.xml");

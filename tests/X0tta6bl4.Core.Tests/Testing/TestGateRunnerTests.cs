@@ -6,6 +6,7 @@ using System.Xml.Linq;
 using X0tta6bl4.Core.Ci;
 using X0tta6bl4.Core.Diagnostics;
 using X0tta6bl4.Core.Testing;
+using Tools = X0tta6bl4.Core.Testing.Tools;
 
 namespace X0tta6bl4.Core.Tests.Testing;
 
@@ -73,7 +74,7 @@ public sealed class TestGateRunnerTests
         Assert.Equal(1, test.ExitCode);
         Assert.Equal(new TestCounts(2, 1, 0, 0), r.Tests);
         var f = Assert.Single(r.Failures);
-        Assert.Equal("tests.test_calc", f.Suite);
+        Assert.Equal(("pytest", "tests.test_calc"), (f.Suite, f.ClassName));
         Assert.Equal("test_add_negative", f.Test);
         Assert.Equal("tests/test_calc.py", f.File);
         Assert.Equal(line, f.Line);
@@ -341,12 +342,17 @@ public sealed class TestGateRunnerTests
         using var p = new PythonProject("missing");
         void NoPython(Dictionary<string, string?> e) => e["PATH"] = Path.Combine(p.Root, "no-such-bin");
 
+        // Nothing else selected: nothing ran, which is never a success, even outside CI.
         var local = await Run(p.Root, NoPython, gates: [GateKind.Lint]);
         var lint = Gate(local, GateKind.Lint);
         Assert.Equal(GateStatus.NotAvailable, lint.Status);
         Assert.Contains("flake8", lint.InstallHint);
-        Assert.True(local.Succeeded);
-        Assert.Empty(local.Problems);
+        Assert.False(local.Succeeded);
+        Assert.True(local.NothingRan);
+        var none = Assert.Single(local.Problems);
+        Assert.Equal(ErrorIds.NoGateRan, none.ErrorId);
+        Assert.Contains("flake8", none.Message);
+        Assert.Contains("Quality gates: none ran", File.ReadAllText(Path.Combine(p.Root, "artifacts", TestGateRunner.ReportFileName)));
 
         var ci = await Run(p.Root, e => { NoPython(e); e["CI"] = "true"; }, gates: [GateKind.Lint]);
         Assert.False(ci.Succeeded);
@@ -356,6 +362,31 @@ public sealed class TestGateRunnerTests
 
         var strict = await Run(p.Root, NoPython, gates: [GateKind.Lint], strict: true);
         Assert.False(strict.Succeeded);
+    }
+
+    [Fact]
+    public async Task A_missing_tool_beside_gates_that_ran_is_a_warning_locally_and_a_failure_in_CI_unless_optional()
+    {
+        PythonProject.RequireTools();
+        using var p = new PythonProject("missing-some");
+        p.Append("pyproject.toml", "\n[tool.x0tta6bl4.gates]\nlint = \"ruff\"\n");
+        void NoRuff(Dictionary<string, string?> e) => e["PATH"] = "/usr/bin:/bin";
+        Assert.Null(Processes.ProcessRunner.FindOnPath("ruff"));
+
+        var local = await Run(p.Root, NoRuff, gates: [GateKind.Test, GateKind.Lint]);
+        Assert.Equal((GateStatus.Passed, GateStatus.NotAvailable), (Gate(local, GateKind.Test).Status, Gate(local, GateKind.Lint).Status));
+        Assert.True(local.Succeeded);
+        Assert.False(local.NothingRan);
+        Assert.Empty(local.Problems);
+
+        var ci = await Run(p.Root, e => { NoRuff(e); e["CI"] = "true"; }, gates: [GateKind.Test, GateKind.Lint]);
+        Assert.False(ci.Succeeded);
+        Assert.Contains("optional_gates", Assert.Single(ci.Problems).Message);
+
+        p.Append("pyproject.toml", "\n[tool.x0tta6bl4]\noptional_gates = [\"lint\"]\n");
+        var optional = await Run(p.Root, e => { NoRuff(e); e["CI"] = "true"; }, gates: [GateKind.Test, GateKind.Lint]);
+        Assert.True(optional.Succeeded);
+        Assert.Empty(optional.Problems);
     }
 
     [Fact]
@@ -477,6 +508,52 @@ public sealed class TestGateRunnerTests
         {
             try { Directory.Delete(dir, true); } catch (IOException) { }
         }
+    }
+
+    [Fact]
+    public async Task Coverlet_measures_the_library_not_a_test_helper_project_under_tests()
+    {
+        var dir = CopyDotNetFixture();
+        // A helper library next to the test project, referenced by it: coverlet measures it unless told not to.
+        var helper = Path.Combine(dir, "tests", "Calc.Testing");
+        Directory.CreateDirectory(helper);
+        File.WriteAllText(Path.Combine(helper, "Calc.Testing.csproj"), "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup>\n    <TargetFramework>net10.0</TargetFramework>\n    <IsPackable>false</IsPackable>\n  </PropertyGroup>\n</Project>\n");
+        File.WriteAllText(Path.Combine(helper, "Numbers.cs"), "namespace Calc.Testing;\n\npublic static class Numbers\n{\n    public static int Two() => 2;\n\n    public static int Never()\n    {\n        var x = 1;\n        return x + 41;\n    }\n}\n");
+        var checks = Path.Combine(dir, "tests", "Calc.Checks", "Calc.Checks.csproj");
+        File.WriteAllText(checks, File.ReadAllText(checks).Replace("<ProjectReference Include=\"..\\..\\src\\Calc\\Calc.csproj\" />",
+            "<ProjectReference Include=\"..\\..\\src\\Calc\\Calc.csproj\" />\n    <ProjectReference Include=\"..\\Calc.Testing\\Calc.Testing.csproj\" />", StringComparison.Ordinal));
+        var tests = Path.Combine(dir, "tests", "Calc.Checks", "CalculatorTests.cs");
+        File.WriteAllText(tests, File.ReadAllText(tests).Replace("namespace Calc.Checks;", "namespace Calc.Checks;\n\npublic class HelperTests\n{\n    [Xunit.Fact]\n    public void UsesTheHelper() => Xunit.Assert.Equal(2, Calc.Testing.Numbers.Two());\n}", StringComparison.Ordinal));
+        try
+        {
+            var r = await Run(dir, gates: [GateKind.Test], threshold: 50);
+            var test = Gate(r, GateKind.Test);
+            Assert.Contains("Exclude=[Calc.Checks]*,[Calc.Testing]*", test.Command);
+            var classes = XDocument.Load(Assert.Single(test.CoverageReports)).Descendants("class").Select(c => c.Attribute("filename")!.Value.Replace('\\', '/')).ToList();
+            Assert.NotEmpty(classes);
+            Assert.All(classes, c => Assert.EndsWith("src/Calc/Calculator.cs", c));
+            Assert.Equal(87.5, r.Coverage!.LinePercent);
+        }
+        finally
+        {
+            try { Directory.Delete(dir, true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
+    public void Pester_measures_the_module_not_its_test_helpers_or_build_script_and_honours_pester_coverage()
+    {
+        var dir = Directory.CreateTempSubdirectory("x0-psmod-").FullName;
+        foreach (var f in new[] { "Greeter.psm1", "Public/Get-Greeting.ps1", "Private/Format.ps1", "build.ps1", "tests/Greeter.Tests.ps1", "tests/TestHelpers.psm1", "test/Fixture.ps1", "Greeter.build.ps1" })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(dir, f))!);
+            File.WriteAllText(Path.Combine(dir, f), "# " + f + "\n");
+        }
+        var scripts = Tools.PesterJob.CoveredScripts(dir).Select(f => Path.GetRelativePath(dir, f).Replace('\\', '/'));
+        Assert.Equal(new[] { "Greeter.psm1", "Private/Format.ps1", "Public/Get-Greeting.ps1" }, scripts.Order(StringComparer.Ordinal));
+        var configured = Tools.PesterJob.ConfiguredScripts(dir, ["Public/*.ps1"]).Select(f => Path.GetRelativePath(dir, f));
+        Assert.Equal(new[] { "Public/Get-Greeting.ps1" }, configured);
+        Directory.Delete(dir, true);
     }
 
     private static void MoveEntry(string from, string to)

@@ -20,10 +20,12 @@ public static partial class CoberturaReport
         {
             r.MoveToContent();
             if (r.NodeType != XmlNodeType.Element || r.LocalName != "coverage") throw ReportXml.Unrecognized(path, "Cobertura", r.LocalName);
-            var linesCovered = ReportXml.Long(r.GetAttribute("lines-covered"));
-            var linesValid = ReportXml.Long(r.GetAttribute("lines-valid"));
-            var branchesCovered = ReportXml.Long(r.GetAttribute("branches-covered"));
-            var branchesValid = ReportXml.Long(r.GetAttribute("branches-valid"));
+            var linesCovered = ReportXml.Count(r.GetAttribute("lines-covered"));
+            var linesValid = ReportXml.Count(r.GetAttribute("lines-valid"));
+            var branchesCovered = ReportXml.Count(r.GetAttribute("branches-covered"));
+            var branchesValid = ReportXml.Count(r.GetAttribute("branches-valid"));
+            var lineRate = ReportXml.Rate(r.GetAttribute("line-rate"));
+            var branchRate = ReportXml.Rate(r.GetAttribute("branch-rate"));
 
             // Count class-level lines as well: needed when the writer left the totals out, and reading to the
             // end is what proves the file is complete.
@@ -37,7 +39,7 @@ public static partial class CoberturaReport
                     else if (r.LocalName == "line" && inMethods == 0)
                     {
                         countedValid++;
-                        if ((ReportXml.Long(r.GetAttribute("hits")) ?? 0) > 0) countedCovered++;
+                        if ((ReportXml.Count(r.GetAttribute("hits")) ?? 0) > 0) countedCovered++;
                         var (bc, bt) = Condition(r.GetAttribute("condition-coverage"));
                         countedBranches += bt;
                         countedBranchesCovered += bc;
@@ -48,9 +50,17 @@ public static partial class CoberturaReport
                     inMethods--;
                 }
             }
-            return linesValid is null || linesCovered is null
-                ? new CoverageSummary(countedCovered, countedValid, countedBranchesCovered, countedBranches)
-                : new CoverageSummary(linesCovered.Value, linesValid.Value, branchesCovered ?? 0, branchesValid ?? 0);
+            if (linesValid is not null && linesCovered is not null)
+            {
+                // Stated counts win, also a stated zero: a rate beside "0 of 0 lines" measures nothing.
+                return new CoverageSummary(linesCovered.Value, linesValid.Value, branchesCovered ?? 0, branchesValid ?? 0);
+            }
+            if (countedValid > 0 || lineRate is null)
+            {
+                return new CoverageSummary(countedCovered, countedValid, countedBranchesCovered, countedBranches);
+            }
+            // No counts and no lines: a summary file. Its root rates are all it says.
+            return new CoverageSummary(0, 0, 0, 0) { ReportedLineRate = lineRate, ReportedBranchRate = branchRate };
         }
         catch (XmlException ex)
         {
@@ -73,6 +83,47 @@ public static partial class CoberturaReport
         public long Hits;
         public long BranchesCovered;
         public long BranchesTotal;
+    }
+
+    /// <summary>
+    /// One coverage figure for several reports (each already read with <see cref="ReadSummary"/>): one report is
+    /// copied as it is; several are merged line by line. A summary-only report (root rates, no lines) cannot be
+    /// merged, so the lowest figure among it and the merge is kept (a threshold never passes on a guess) and
+    /// <paramref name="warn"/> says so. Writes <paramref name="outputPath"/> when given.
+    /// </summary>
+    public static CoverageSummary? Combine(IReadOnlyList<(string Path, CoverageSummary Summary)> reports, string root, string? outputPath, Action<string> warn)
+    {
+        if (reports.Count == 0) return null;
+        if (reports.Count == 1)
+        {
+            if (outputPath is not null) CopyTo(reports[0].Path, outputPath);
+            return reports[0].Summary;
+        }
+        var withLines = reports.Where(r => !r.Summary.RatesOnly).ToList();
+        var ratesOnly = reports.Where(r => r.Summary.RatesOnly).ToList();
+        CoverageSummary? merged = null;
+        if (withLines.Count == 1) merged = withLines[0].Summary;
+        else if (withLines.Count > 1)
+        {
+            var target = outputPath ?? Path.Combine(Path.GetTempPath(), $"x0-coverage-{Guid.NewGuid():N}.xml");
+            merged = Merge(withLines.Select(r => r.Path).ToList(), root, target);
+            if (outputPath is null) File.Delete(target);
+        }
+        if (withLines.Count == 1 && outputPath is not null) CopyTo(withLines[0].Path, outputPath);
+        if (ratesOnly.Count == 0) return merged;
+
+        var lowest = ratesOnly.OrderBy(r => r.Summary.ReportedLineRate).First();
+        warn($"{string.Join(", ", ratesOnly.Select(r => r.Path))} hold only root rates (no line records), so they cannot be merged line by line with the other reports: the lowest line coverage of them all is used.");
+        if (merged?.LinePercent is { } percent && percent <= lowest.Summary.LinePercent) return merged;
+        if (withLines.Count == 0 && outputPath is not null) CopyTo(lowest.Path, outputPath);
+        return lowest.Summary;
+    }
+
+    private static void CopyTo(string from, string to)
+    {
+        if (string.Equals(Path.GetFullPath(from), Path.GetFullPath(to), StringComparison.Ordinal)) return;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(to))!);
+        File.Copy(from, to, overwrite: true);
     }
 
     /// <summary>
@@ -205,7 +256,7 @@ public static partial class CoberturaReport
                             if (number is null) break;
                             if (!files.TryGetValue(currentFile, out var lines)) files[currentFile] = lines = new SortedDictionary<int, LineData>();
                             if (!lines.TryGetValue(number.Value, out var data)) lines[number.Value] = data = new LineData();
-                            data.Hits += ReportXml.Long(r.GetAttribute("hits")) ?? 0;
+                            data.Hits += ReportXml.Count(r.GetAttribute("hits")) ?? 0;
                             var (bc, bt) = Condition(r.GetAttribute("condition-coverage"));
                             data.BranchesTotal = Math.Max(data.BranchesTotal, bt);
                             data.BranchesCovered = Math.Min(data.BranchesTotal, Math.Max(data.BranchesCovered, bc));

@@ -8,7 +8,7 @@ namespace X0tta6bl4.Core.Testing.Reports;
 /// <summary>How one test case ended.</summary>
 public enum TestOutcome { Passed, Failed, Error, Skipped }
 
-/// <summary>One test case from a JUnit or TRX report, with its innermost suite.</summary>
+/// <summary>One test case from a JUnit or TRX report: Suite is the innermost &lt;testsuite&gt; name, ClassName the case's own classname.</summary>
 public sealed record TestCaseRecord(
     string Suite,
     string? ClassName,
@@ -20,7 +20,8 @@ public sealed record TestCaseRecord(
     string? Output = null,
     string? File = null,
     int? Line = null,
-    string? FailureType = null);
+    string? FailureType = null,
+    JUnitProducer Producer = JUnitProducer.Generic);
 
 /// <summary>Shared pieces of the streaming report readers.</summary>
 internal static class ReportXml
@@ -69,6 +70,19 @@ internal static class ReportXml
 
     public static long? Long(string? value) =>
         long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : null;
+
+    /// <summary>A count some writers spell as a float ("12.0"); a fraction or a negative number is not a count.</summary>
+    public static long? Count(string? value)
+    {
+        if (Long(value) is { } l) return l >= 0 ? l : null;
+        return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d >= 0 && d <= long.MaxValue && Math.Abs(d - Math.Round(d)) < 1e-9
+            ? (long)Math.Round(d)
+            : null;
+    }
+
+    /// <summary>A rate from 0 to 1 ("0.8125"), or null when absent or out of range.</summary>
+    public static double? Rate(string? value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d >= 0 && d <= 1 ? d : null;
 }
 
 /// <summary>

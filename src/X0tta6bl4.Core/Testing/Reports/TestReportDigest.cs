@@ -22,8 +22,10 @@ public sealed class TestReportDigest
     public List<TestFailureInfo> Failures { get; } = new();
     internal List<SuiteGroup> Groups { get; } = new();
     public List<TestTiming> Slowest { get; } = new();
-    /// <summary>Set when the file is malformed; the counts cover the cases before the damage.</summary>
+    /// <summary>Set when the file is malformed; the digest then counts nothing from it.</summary>
     public X0Exception? Problem { get; internal set; }
+    /// <summary>Who wrote the file, as far as its shape tells (null when it held no test case).</summary>
+    public JUnitProducer? Producer { get; internal set; }
 
     /// <summary>Reads a report once, keeping only totals, failures and the slowest cases.</summary>
     /// <param name="projectRoot">Where the tool ran: relative paths in the report are relative to it.</param>
@@ -53,12 +55,13 @@ public sealed class TestReportDigest
                     case TestOutcome.Failed: failed++; group.Failures++; break;
                     case TestOutcome.Error: errors++; group.Errors++; break;
                 }
+                digest.Producer ??= c.Producer;
                 if (c.Outcome is TestOutcome.Failed or TestOutcome.Error)
                 {
-                    var failureSuite = string.IsNullOrEmpty(c.ClassName) ? c.Suite : c.ClassName;
                     digest.Failures.Add(new TestFailureInfo
                     {
-                        Suite = suitePrefix is null ? failureSuite : $"{suitePrefix}: {failureSuite}",
+                        Suite = suiteName,
+                        ClassName = string.IsNullOrEmpty(c.ClassName) ? null : c.ClassName,
                         Test = c.Name,
                         Message = c.Message ?? string.Empty,
                         File = SourcePaths.Display(c.File, projectRoot, runRoot),
@@ -79,7 +82,12 @@ public sealed class TestReportDigest
         }
         catch (X0Exception ex) when (ex.ErrorId == ErrorIds.ReportMalformed)
         {
+            // A damaged file counts nothing: half a report would pass for a smaller, greener run.
             digest.Problem = ex;
+            digest.Failures.Clear();
+            digest.Groups.Clear();
+            heap.Clear();
+            (passed, failed, errors, skipped) = (0, 0, 0, 0);
         }
         digest.Counts = new TestCounts(passed, failed, errors, skipped);
         while (heap.TryDequeue(out var t, out _)) digest.Slowest.Add(t);

@@ -56,7 +56,11 @@ public static class TestReportReader
     private static IEnumerable<TestCaseRecord> ReadJUnit(XmlReader r, string path)
     {
         var suites = new Stack<string>();
-        // The reader is positioned on the root element.
+        // The reader is positioned on the root element: what the producer wrote there tells who it is.
+        var rootName = r.GetAttribute("name");
+        var schema = r.GetAttribute("noNamespaceSchemaLocation", "http://www.w3.org/2001/XMLSchema-instance");
+        string? firstSuite = null;
+        JUnitProducer? producer = null;
         var atNode = true;
         while (atNode || Next(r, path))
         {
@@ -65,14 +69,18 @@ public static class TestReportReader
             {
                 if (r.LocalName == "testsuite")
                 {
-                    if (!r.IsEmptyElement) suites.Push(r.GetAttribute("name") ?? string.Empty);
+                    var name = r.GetAttribute("name") ?? string.Empty;
+                    firstSuite ??= name;
+                    schema ??= r.GetAttribute("noNamespaceSchemaLocation", "http://www.w3.org/2001/XMLSchema-instance");
+                    if (!r.IsEmptyElement) suites.Push(name);
                 }
                 else if (r.LocalName == "testcase")
                 {
+                    producer ??= FailureMessage.Detect(rootName, schema, firstSuite, r.GetAttribute("class") is not null && r.GetAttribute("assertions") is not null);
                     var suite = suites.Count > 0 ? suites.Peek() : string.Empty;
                     // ReadJUnitCase leaves the reader on the test case's end (or empty) element, so a file cut
                     // right after it still yields the case before the error surfaces.
-                    yield return ReadJUnitCase(r, path, suite);
+                    yield return ReadJUnitCase(r, path, suite, producer.Value);
                 }
             }
             else if (r.NodeType == XmlNodeType.EndElement && r.LocalName == "testsuite" && suites.Count > 0)
@@ -82,7 +90,7 @@ public static class TestReportReader
         }
     }
 
-    private static TestCaseRecord ReadJUnitCase(XmlReader r, string path, string suite)
+    private static TestCaseRecord ReadJUnitCase(XmlReader r, string path, string suite, JUnitProducer producer)
     {
         try
         {
@@ -163,12 +171,12 @@ public static class TestReportReader
                 file ??= f;
                 line ??= l;
             }
-            if (string.IsNullOrWhiteSpace(message) && outcome is TestOutcome.Failed or TestOutcome.Error)
+            if (outcome is TestOutcome.Failed or TestOutcome.Error)
             {
-                message = detail is null ? null : LastMeaningfulLine(detail);
+                message = FailureMessage.Pick(message, detail, producer);
             }
             return new TestCaseRecord(suite, className, name, outcome, time, message, detail,
-                output is null ? null : Tail(output.ToString()), file, line, type);
+                output is null ? null : Tail(output.ToString()), file, line, type, producer);
         }
         catch (XmlException ex)
         {
@@ -247,7 +255,7 @@ public static class TestReportReader
                 (file, line) = FailureLocator.Find(stack, suite);
             }
             return new TestCaseRecord(suite, suite, name, outcome, duration, message?.Trim(), stack,
-                output.Length == 0 ? null : Tail(output.ToString()), file, line);
+                output.Length == 0 ? null : Tail(output.ToString()), file, line, Producer: JUnitProducer.Trx);
         }
         catch (XmlException ex)
         {
@@ -306,6 +314,4 @@ public static class TestReportReader
 
     private static string Tail(string text) => text.Length <= MaxTextLength ? text : "…" + text[^MaxTextLength..];
 
-    private static string? LastMeaningfulLine(string text) =>
-        text.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0);
 }

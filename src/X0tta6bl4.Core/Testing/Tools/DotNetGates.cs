@@ -29,6 +29,41 @@ internal static class DotNetHost
                text.Contains("MSTest.Sdk", StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>True when the project configures its test run itself (a .runsettings file, or RunSettingsFilePath in a project or props file).</summary>
+    public static bool HasRunSettings(string root) =>
+        ProjectFiles(root, "*.runsettings").Any() ||
+        ProjectFiles(root, "*.csproj", "*.fsproj", "*.vbproj", "*.props").Any(f => File.ReadAllText(f).Contains("RunSettingsFilePath", StringComparison.Ordinal));
+
+    /// <summary>Assembly names of the test projects and of every project under a tests/ or test/ folder.</summary>
+    public static IReadOnlyList<string> TestAssemblies(string root)
+    {
+        var names = new List<string>();
+        foreach (var f in ProjectFiles(root, "*.csproj", "*.fsproj", "*.vbproj"))
+        {
+            var rel = Path.GetRelativePath(root, f).Replace('\\', '/').Split('/');
+            var underTests = rel.Take(rel.Length - 1).Any(p => p.Equals("tests", StringComparison.OrdinalIgnoreCase) || p.Equals("test", StringComparison.OrdinalIgnoreCase));
+            if (!underTests && !IsTestProject(f)) continue;
+            var text = File.ReadAllText(f);
+            var declared = System.Text.RegularExpressions.Regex.Match(text, @"<AssemblyName>\s*([^<$]+?)\s*</AssemblyName>");
+            names.Add(declared.Success ? declared.Groups[1].Value : Path.GetFileNameWithoutExtension(f));
+        }
+        return names.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    private static IEnumerable<string> ProjectFiles(string root, params string[] patterns)
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 5, IgnoreInaccessible = true };
+        foreach (var pattern in patterns)
+        {
+            foreach (var f in Directory.EnumerateFiles(root, pattern, options))
+            {
+                var rel = Path.GetRelativePath(root, f).Replace('\\', '/');
+                if (rel.Contains("/bin/", StringComparison.Ordinal) || rel.Contains("/obj/", StringComparison.Ordinal) || rel.StartsWith("bin/", StringComparison.Ordinal) || rel.StartsWith("obj/", StringComparison.Ordinal)) continue;
+                yield return f;
+            }
+        }
+    }
+
     /// <summary>True when some project or props file under <paramref name="root"/> references coverlet.collector.</summary>
     public static bool UsesCoverletCollector(string root)
     {
@@ -69,15 +104,23 @@ internal sealed class DotNetTestJob : GateJob
         var results = Path.Combine(ctx.WorkDirectory, $"dotnet-test-{Slug}");
         if (Directory.Exists(results)) Directory.Delete(results, recursive: true);
         var args = new List<string> { "test", Project.Target, "--nologo", "--logger", "trx;LogFilePrefix=x0", "--results-directory", results };
+        var inlineSettings = new List<string>();
         if (DotNetHost.UsesCoverletCollector(Project.Root))
         {
             args.AddRange(["--collect", "XPlat Code Coverage"]);
+            var exclude = Setting.Arguments.Count == 0 && !DotNetHost.HasRunSettings(Project.Root) ? DotNetHost.TestAssemblies(Project.Root) : Array.Empty<string>();
+            if (exclude.Count > 0)
+            {
+                // Coverage of the project's own code: test projects and helpers under tests/ are not what is measured.
+                inlineSettings.AddRange(["--", $"DataCollectionRunSettings.DataCollectors.DataCollector.Configuration.Exclude={string.Join(',', exclude.Select(a => $"[{a}]*"))}"]);
+                ctx.X0.Log.Verbose($"coverlet leaves out {string.Join(", ", exclude)}");
+            }
         }
         else
         {
             ctx.X0.Log.Verbose($"{Project.RelativePath} does not reference coverlet.collector: no coverage.");
         }
-        var r = await RunToolAsync(ctx, new ToolCommand(dotnet), args).ConfigureAwait(false);
+        var r = await RunToolAsync(ctx, new ToolCommand(dotnet), args.Concat(inlineSettings)).ConfigureAwait(false);
         if (r is null) return;
         var build = DiagnosticParsers.MsBuild(r.StandardOutput + "\n" + r.StandardError, "dotnet build", Project.Root, ctx.RunRoot);
         Result.Diagnostics.AddRange(build);

@@ -159,17 +159,15 @@ internal abstract class GateJob
         {
             try
             {
-                var summary = CoberturaReport.ReadSummary(c);
+                Result.CoverageByReport[c] = CoberturaReport.ReadSummary(c);
                 Result.CoverageReports.Add(c);
-                Result.Coverage = Result.Coverage is null ? summary
-                    : new CoverageSummary(Result.Coverage.LinesCovered + summary.LinesCovered, Result.Coverage.LinesValid + summary.LinesValid,
-                        Result.Coverage.BranchesCovered + summary.BranchesCovered, Result.Coverage.BranchesValid + summary.BranchesValid);
             }
             catch (X0Exception ex) when (ex.ErrorId == ErrorIds.ReportMalformed)
             {
                 Result.Problems.Add(ex);
             }
         }
+        Result.Coverage = CoberturaReport.Combine(Result.CoverageReports.Select(c => (c, Result.CoverageByReport[c])).ToList(), Project.Root, null, ctx.X0.Log.Warning);
 
         var summaryText = $"{counts.Passed} passed, {counts.Failed} failed, {counts.Errors} errors, {counts.Skipped} skipped";
         if (Result.Problems.Count > 0)

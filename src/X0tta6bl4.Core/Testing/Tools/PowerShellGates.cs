@@ -1,3 +1,4 @@
+using Microsoft.Extensions.FileSystemGlobbing;
 using System.Text.Json;
 
 namespace X0tta6bl4.Core.Testing.Tools;
@@ -53,10 +54,12 @@ internal static class PowerShellHost
 internal sealed class PesterJob : GateJob
 {
     private readonly string? _configuredPester;
+    private readonly IReadOnlyList<string>? _coverage;
 
-    public PesterJob(GateResult result, GateToolSetting setting, string? configuredPester) : base(result, setting)
+    public PesterJob(GateResult result, GateToolSetting setting, string? configuredPester, IReadOnlyList<string>? coverage = null) : base(result, setting)
     {
         _configuredPester = configuredPester;
+        _coverage = coverage;
     }
 
     public override async Task RunAsync(GateRunContext ctx)
@@ -80,7 +83,7 @@ internal sealed class PesterJob : GateJob
         var junit = Path.Combine(ctx.WorkDirectory, $"pester-{Slug}.xml");
         var coverage = Path.Combine(ctx.WorkDirectory, $"pester-coverage-{Slug}.xml");
         var list = Path.Combine(ctx.WorkDirectory, $"pester-coverage-{Slug}.txt");
-        var files = CoveredScripts(Project.Root);
+        var files = _coverage is null ? CoveredScripts(Project.Root) : ConfiguredScripts(Project.Root, _coverage);
         await File.WriteAllLinesAsync(list, files, ctx.Cancellation).ConfigureAwait(false);
         foreach (var stale in new[] { junit, coverage }.Where(File.Exists)) File.Delete(stale);
 
@@ -90,15 +93,32 @@ internal sealed class PesterJob : GateJob
         FinishTestGate(r, [junit], files.Count > 0 ? [coverage] : [], ctx);
     }
 
-    private static List<string> CoveredScripts(string root)
+    /// <summary>Build and CI scripts at a module's root are not the module's code.</summary>
+    private static readonly HashSet<string> BuildScripts = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "build.ps1", "psakefile.ps1", "build.psake.ps1", "install.ps1", "bootstrap.ps1", "publish.ps1", "requirements.psd1",
+    };
+
+    /// <summary>The module's own scripts: not its tests (*.Tests.ps1, tests/ and test/ folders with their helpers), not its build scripts.</summary>
+    internal static List<string> CoveredScripts(string root)
     {
         var options = new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 6, IgnoreInaccessible = true };
         return new[] { "*.psm1", "*.ps1" }
             .SelectMany(p => Directory.EnumerateFiles(root, p, options))
-            .Where(f => !f.EndsWith(".Tests.ps1", StringComparison.OrdinalIgnoreCase))
-            .Where(f => !Path.GetRelativePath(root, f).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.') || part is "bin" or "obj" or "out" or "artifacts"))
+            .Where(f => !f.EndsWith(".Tests.ps1", StringComparison.OrdinalIgnoreCase) && !f.EndsWith(".build.ps1", StringComparison.OrdinalIgnoreCase))
+            .Where(f => !(Path.GetDirectoryName(f) == root.TrimEnd(Path.DirectorySeparatorChar) && BuildScripts.Contains(Path.GetFileName(f))))
+            .Where(f => !Path.GetRelativePath(root, f).Split(Path.DirectorySeparatorChar).SkipLast(1).Any(part =>
+                part.StartsWith('.') || part is "bin" or "obj" or "out" or "artifacts" || part.Equals("tests", StringComparison.OrdinalIgnoreCase) || part.Equals("test", StringComparison.OrdinalIgnoreCase)))
             .OrderBy(f => f, StringComparer.Ordinal)
             .ToList();
+    }
+
+    /// <summary>pester_coverage: paths or globs relative to the project.</summary>
+    internal static List<string> ConfiguredScripts(string root, IReadOnlyList<string> patterns)
+    {
+        var matcher = new Matcher(StringComparison.Ordinal);
+        foreach (var p in patterns) matcher.AddInclude(p.Replace('\\', '/'));
+        return matcher.GetResultsInFullPath(root).Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
     }
 }
 

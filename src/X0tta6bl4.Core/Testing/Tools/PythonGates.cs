@@ -72,9 +72,18 @@ internal sealed class PytestJob : PythonGateJob
         var coverage = Path.Combine(ctx.WorkDirectory, $"coverage-{Slug}.xml");
         var args = new List<string> { $"--junitxml={junit}", "-o", "junit_family=xunit2", "-o", "junit_logging=out-err" };
         var withCoverage = interpreter?.Has("pytest_cov") == true;
-        if (withCoverage)
+        if (withCoverage && Setting.Arguments.Any(a => a == "--cov" || a.StartsWith("--cov=", StringComparison.Ordinal)))
         {
-            args.AddRange(["--cov", $"--cov-report=xml:{coverage}", "--cov-report="]);
+            // The gate's own arguments say what to measure.
+            args.AddRange([$"--cov-report=xml:{coverage}", "--cov-report="]);
+        }
+        else if (withCoverage)
+        {
+            var scope = PythonCoverageScope.For(Project.Root, Path.Combine(ctx.WorkDirectory, $"coveragerc-{Slug}"));
+            if (scope.RcFile is { } rc) await File.WriteAllTextAsync(rc.Path, rc.Content, ctx.Cancellation).ConfigureAwait(false);
+            ctx.X0.Log.Verbose($"Coverage of {Project.RelativePath}: {scope.Describe()}");
+            args.AddRange(scope.Arguments);
+            args.AddRange([$"--cov-report=xml:{coverage}", "--cov-report="]);
         }
         else
         {
