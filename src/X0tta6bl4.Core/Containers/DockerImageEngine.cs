@@ -21,10 +21,22 @@ public sealed class DockerImageEngine : IImageEngine
     /// <summary>Build targets and labels need at least this (Docker 17.06).</summary>
     public static readonly Version MinApiVersion = new(1, 30);
 
-    private readonly DockerEndpointSettings _settings;
-    private DockerClient? _client;
+    /// <summary>BuildKit's session endpoint left experimental with API 1.39 (Docker 18.09).</summary>
+    public static readonly Version MinBuildKitApiVersion = new(1, 39);
 
-    public DockerImageEngine(DockerEndpointSettings settings) => _settings = settings;
+    private readonly DockerEndpointSettings _settings;
+    private readonly IReadOnlyDictionary<string, string?> _environment;
+    private DockerClient? _client;
+    private string? _apiVersion;
+
+    public DockerImageEngine(DockerEndpointSettings settings, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        _settings = settings;
+        _environment = environment ?? new Dictionary<string, string?>();
+    }
+
+    /// <summary>Told which secret ids and registry hosts the engine asked the build session for.</summary>
+    public Action<string>? OnSessionRequest { get; set; }
 
     public void Dispose() => _client?.Dispose();
 
@@ -54,11 +66,48 @@ public sealed class DockerImageEngine : IImageEngine
         var negotiated = daemonMax < MaxApiVersion ? daemonMax : MaxApiVersion;
         _client?.Dispose();
         _client = CreateClient(negotiated);
-        return new EngineInfo(_settings.Describe(), version.Version ?? "?", negotiated.ToString(), version.Os ?? "?", version.Arch ?? "?");
+        _apiVersion = negotiated.ToString();
+        var os = version.Os ?? "?";
+        string? noBuildKit = os != "linux" ? $"the {os} engine has no BuildKit builder"
+            : negotiated < MinBuildKitApiVersion ? $"Docker {version.Version} (API {negotiated}) predates BuildKit sessions (API {MinBuildKitApiVersion}, Docker 18.09)"
+            : null;
+        var bridge = noBuildKit is not null || await HasBridgeNetworkAsync(cancellation).ConfigureAwait(false);
+        return new EngineInfo(_settings.Describe(), version.Version ?? "?", negotiated.ToString(), os, version.Arch ?? "?", noBuildKit, bridge);
+    }
+
+    private async Task<bool> HasBridgeNetworkAsync(CancellationToken cancellation)
+    {
+        try
+        {
+            await Client.Networks.InspectNetworkAsync("bridge", cancellation).ConfigureAwait(false);
+            return true;
+        }
+        catch (DockerNetworkNotFoundException)
+        {
+            return false;
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
     }
 
     public async Task BuildAsync(ImageBuildSpec spec, Stream context, Action<EngineMessage> onMessage, CancellationToken cancellation)
     {
+        if (spec.Builder == ImageBuilder.BuildKit)
+        {
+            var buildKit = new BuildKit.BuildKitClient(new BuildKit.EngineDialer(_settings, _environment), _apiVersion ?? throw new InvalidOperationException("ConnectAsync must be called first."));
+            try
+            {
+                await buildKit.BuildAsync(spec, context, onMessage, OnSessionRequest, cancellation).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellation.IsCancellationRequested && ex is not X0Exception && IsConnectionFailure(ex))
+            {
+                if (Find<X0Exception>(ex) is { } own) throw own;
+                throw Unavailable(ex);
+            }
+            return;
+        }
         var client = Client;
         var parameters = new ImageBuildParameters
         {

@@ -17,6 +17,7 @@ public sealed record ImageSettings
     {
         "repository", "dockerfile", "context", "default_branch_tag", "floating_tags", "version_tags", "latest", "sha_tag", "sha_length",
         "push_pull_requests", "named_branches", "other_branches", "target_prefixes", "labels", "build_args", "insecure_registries",
+        "secrets", "cache_from", "inline_cache", "platforms",
         // Publish-X0Release's Images step (Releasing/ImagesStep.cs).
         "release", "release_targets",
     };
@@ -34,6 +35,13 @@ public sealed record ImageSettings
     public IReadOnlyDictionary<string, string> BuildArgs { get; init; } = new Dictionary<string, string>();
     /// <summary>Registries reached over plain HTTP besides loopback ones.</summary>
     public IReadOnlyList<string> InsecureRegistries { get; init; } = Array.Empty<string>();
+    /// <summary>Build secrets: id → "env:NAME" or a file path (relative to the project root).</summary>
+    public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>();
+    /// <summary>Image references whose inline cache a build may reuse; "self" names the image's own tags.</summary>
+    public IReadOnlyList<string> CacheFrom { get; init; } = Array.Empty<string>();
+    /// <summary>Write BuildKit's inline cache into the image so the next build can reuse it with cache_from.</summary>
+    public bool InlineCache { get; init; }
+    public IReadOnlyList<string> Platforms { get; init; } = Array.Empty<string>();
     public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
 
     public static ImageSettings From(X0Config config)
@@ -73,6 +81,10 @@ public sealed record ImageSettings
             Labels = Map(t, "labels") ?? new Dictionary<string, string>(),
             BuildArgs = Map(t, "build_args") ?? new Dictionary<string, string>(),
             InsecureRegistries = Strings(t, "insecure_registries") ?? Array.Empty<string>(),
+            Secrets = Map(t, "secrets") ?? new Dictionary<string, string>(),
+            CacheFrom = Strings(t, "cache_from") ?? Array.Empty<string>(),
+            InlineCache = ConfigLoader.Bool(t, "inline_cache") ?? false,
+            Platforms = Strings(t, "platforms") ?? Array.Empty<string>(),
             Warnings = warnings,
         };
     }
