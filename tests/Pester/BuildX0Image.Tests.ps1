@@ -395,10 +395,24 @@ RUN printf '[global]\nindex-url = https://pypi.example/simple\n' > /etc/pip.conf
         $message | Should -Match '\| E   assert 2 == 3'
     }
 
-    It 'two platforms at once are a plain error on an engine that stores one platform per image' {
+    It 'two platforms become one pushed manifest list; without -Push that is a plain error' {
         { Build-X0Image -Path $Work -Repository (New-Repo 'bk-multi') -Tag t -Platform linux/amd64, linux/arm64 -ErrorAction Stop } |
             Should -Throw -ErrorId 'X0.ImagePlatformUnsupported,X0tta6bl4.Commands.BuildX0ImageCommand'
         $Error[0].Exception.Message | Should -Match 'linux/amd64 \+ linux/arm64'
+        $Error[0].Exception.Message | Should -Match '-Push'
+
+        $dir = New-X0TempDirectory 'bk-multi'
+        Copy-Item (Join-Path $Work 'busybox') $dir
+        "FROM scratch`nCOPY busybox /bin/busybox`n" | Set-Content (Join-Path $dir 'Dockerfile')
+        $repository = New-Repo 'bk-multi'
+        $image = Build-X0Image -Path $dir -Repository $repository -Tag 1.0 -Platform linux/amd64, linux/arm64 -Push -Credential $Cred
+        $image.Status | Should -Be 'Pushed'
+        $image.Platforms | Should -Be @('linux/amd64', 'linux/arm64')
+        $image.Digest | Should -Match '^sha256:[0-9a-f]{64}$'
+        $basic = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("$($Env.User):$($Env.Password)"))
+        $registry, $path = $repository -split '/', 2
+        $list = Invoke-RestMethod "http://$registry/v2/$path/manifests/1.0" -Headers @{ Authorization = "Basic $basic"; Accept = 'application/vnd.docker.distribution.manifest.list.v2+json' }
+        $list.manifests.platform.architecture | Should -Be @('amd64', 'arm64')
     }
 }
 

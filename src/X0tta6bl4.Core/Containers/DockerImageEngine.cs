@@ -165,6 +165,28 @@ public sealed class DockerImageEngine : IImageEngine
         }
     }
 
+    public async Task<Stream> ExportAsync(string reference, CancellationToken cancellation)
+    {
+        try
+        {
+            // Docker.DotNet's chunked reader ends this stream early; a plain HTTP client reads it whole.
+            var http = new BuildKit.EngineDialer(_settings, _environment).CreateHttpClient();
+            var response = await http.GetAsync($"v{_apiVersion}/images/{Uri.EscapeDataString(reference)}/get", HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                var body = await response.Content.ReadAsStringAsync(cancellation).ConfigureAwait(false);
+                http.Dispose();
+                throw new X0Exception(ErrorIds.ImageNotFound, X0ErrorCategory.ObjectNotFound, $"image {reference} in the engine",
+                    $"HTTP {(int)response.StatusCode}: {SecretRedactor.Redact(body.Trim())}", "Run the build again", reference);
+            }
+            return new OwningStream(await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false), response, http);
+        }
+        catch (Exception ex) when (!cancellation.IsCancellationRequested && IsConnectionFailure(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
     public async Task PushAsync(ImageRepository repository, string tag, RegistryCredential? credential, Action<EngineMessage> onMessage, CancellationToken cancellation)
     {
         var auth = credential is null ? new AuthConfig { ServerAddress = repository.Registry } : ToAuth(repository.Registry, credential);
@@ -275,6 +297,32 @@ public sealed class DockerImageEngine : IImageEngine
     }
 
     private static Version? ParseVersion(string? text) => Version.TryParse(text, out var v) ? v : null;
+
+    /// <summary>A response stream that disposes its response and client with it.</summary>
+    private sealed class OwningStream(Stream inner, params IDisposable[] owned) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+                foreach (var o in owned) o.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
 
     // Progress<T> would post to the thread pool and reorder messages; this reports inline, in order.
     private sealed class Relay(Action<JSONMessage> report) : IProgress<JSONMessage>

@@ -150,6 +150,9 @@ public interface IImageEngine : IDisposable
     /// <summary>The image, or null when the engine has none by that name or id.</summary>
     Task<EngineImage?> InspectAsync(string reference, CancellationToken cancellation);
 
+    /// <summary>GET /images/{name}/get: the image as docker save writes it (manifest.json, config, layer tars).</summary>
+    Task<Stream> ExportAsync(string reference, CancellationToken cancellation);
+
     /// <summary>POST /images/{name}/push for one tag; returns when the progress stream ends.</summary>
     Task PushAsync(ImageRepository repository, string tag, RegistryCredential? credential, Action<EngineMessage> onMessage, CancellationToken cancellation);
 }

@@ -149,6 +149,8 @@ public sealed record BuildImageResult
     public bool Pushed { get; init; }
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     public IReadOnlyList<TagOutcome> TagOutcomes { get; init; } = Array.Empty<TagOutcome>();
+    /// <summary>The platforms of a manifest list, as os/arch[/variant]; empty for a single image.</summary>
+    public IReadOnlyList<string> Platforms { get; init; } = Array.Empty<string>();
 }
 
 /// <summary>
@@ -341,12 +343,14 @@ public sealed class BuildImage
             context.Log.Warning($"The engine has no BuildKit ({engine.NoBuildKitReason}): building with the classic builder.");
             return new BuildFeatures(builder, platforms, secrets, cacheFrom, false, request.Network);
         }
-        if (platforms.Count > 1)
+        if (platforms.Count > 1 && !(request.Push && tags.PushAllowed))
         {
-            throw new X0Exception(ErrorIds.ImagePlatformUnsupported, X0ErrorCategory.NotImplemented,
-                $"an engine that builds {string.Join(" + ", platforms)} as one manifest list",
-                $"Docker {engine.ServerVersion}'s image store holds one platform per image (its BuildKit exports to the moby image store only)",
-                "Build one -Platform at a time, or use an engine with the containerd image store (Docker 24+ with containerd-snapshotter)", engine.Endpoint);
+            // The engine's image store holds one platform per image: the list can only be assembled in a registry.
+            throw new X0Exception(ErrorIds.ImagePlatformUnsupported, X0ErrorCategory.InvalidOperation,
+                $"-Push for {string.Join(" + ", platforms)} as one manifest list",
+                request.Push ? $"a build that may not be pushed ({tags.PushBlockedReason})"
+                    : $"no -Push: Docker {engine.ServerVersion}'s image store holds one platform per image, so the list exists only in a registry",
+                "Add -Push, or build one -Platform at a time", engine.Endpoint);
         }
         var network = request.Network;
         if (network is null && !engine.HasBridgeNetwork)
@@ -446,7 +450,13 @@ public sealed class BuildImage
 
         using var engine = _engineFactory(plan.Endpoint!);
         await engine.ConnectAsync(ct).ConfigureAwait(false);
-        var imageId = await BuildAsync(engine, plan, context).ConfigureAwait(false);
+        if (plan.Platforms.Count > 1)
+        {
+            return await BuildManifestListAsync(engine, registry ?? throw new X0Exception(ErrorIds.ImagePlatformUnsupported, X0ErrorCategory.OperationStopped,
+                "the push a manifest list of several platforms needs", "the push was declined", "Confirm the push, or build one -Platform at a time", plan.Repository.Name),
+                plan, context).ConfigureAwait(false);
+        }
+        var imageId = await BuildAsync(engine, plan, plan.Platforms.FirstOrDefault(), context).ConfigureAwait(false);
         var image = await engine.InspectAsync(imageId, ct).ConfigureAwait(false)
             ?? throw new X0Exception(ErrorIds.ImageBuildFailed, X0ErrorCategory.InvalidResult, $"image {imageId} after the build",
                 "no such image in the engine", "Run the build again", imageId);
@@ -481,7 +491,46 @@ public sealed class BuildImage
         };
     }
 
-    private static async Task<string> BuildAsync(IImageEngine engine, BuildImagePlan plan, X0Context context)
+    /// <summary>
+    /// Each platform built on its own and uploaded by digest, then one manifest list under every tag,
+    /// verified: what buildx does with a multi-platform builder, on an engine that stores one platform per image.
+    /// </summary>
+    private static async Task<BuildImageResult> BuildManifestListAsync(IImageEngine engine, IRegistryClient registry, BuildImagePlan plan, X0Context context)
+    {
+        var ct = context.Cancellation;
+        var publisher = new MultiPlatformImage(engine, registry);
+        var manifests = new List<PlatformManifest>();
+        foreach (var platform in plan.Platforms)
+        {
+            var id = await BuildAsync(engine, plan, platform, context).ConfigureAwait(false);
+            context.Progress.Report(new X0Progress(Activity, $"Uploading {platform} to {plan.Repository.Registry}", 90));
+            manifests.Add(await publisher.UploadAsync(plan.Repository, id, context.Log, ct).ConfigureAwait(false));
+        }
+        var list = MultiPlatformImage.ManifestList(manifests);
+        var publication = new ImagePublication(registry);
+        var state = await publication.ReadAsync(plan.Repository, list.Digest, plan.Tags.Names, ct).ConfigureAwait(false);
+        foreach (var tag in state.Pending)
+        {
+            await registry.PutManifestAsync(plan.Repository, tag.Tag, list, ct).ConfigureAwait(false);
+        }
+        context.Progress.Report(new X0Progress(Activity, $"Verifying digests in {plan.Repository.Registry}", 98));
+        await publication.VerifyAsync(plan.Repository, list.Digest, plan.Tags.Names, ct).ConfigureAwait(false);
+        context.Log.Verbose($"Verified: {plan.Tags.Names.Count} tag(s) name the manifest list {list.Digest} of {string.Join(", ", manifests.Select(m => m.Platform))}");
+        context.Progress.Report(new X0Progress(Activity, "Done", 100, Completed: true));
+        return new BuildImageResult
+        {
+            Repository = plan.Repository,
+            Tags = plan.Tags.Names,
+            Digest = list.Digest,
+            Target = plan.Target,
+            Pushed = true,
+            Labels = plan.Labels,
+            TagOutcomes = state.Tags.Select(t => new TagOutcome(t.Tag, list.Digest, t.State)).ToList(),
+            Platforms = manifests.Select(m => m.Platform).ToList(),
+        };
+    }
+
+    private static async Task<string> BuildAsync(IImageEngine engine, BuildImagePlan plan, string? platform, X0Context context)
     {
         var ct = context.Cancellation;
         var total = plan.ContextSummary?.Bytes ?? 0;
@@ -494,20 +543,21 @@ public sealed class BuildImage
         {
             Builder = plan.Builder,
             Dockerfile = plan.Context!.DockerfileName,
-            References = plan.References,
+            // A platform of a manifest list is pushed by digest only: no tag ever names it alone.
+            References = plan.Platforms.Count > 1 ? Array.Empty<string>() : plan.References,
             Target = plan.Target,
             BuildArgs = plan.BuildArgs,
             Labels = plan.Labels,
             NoCache = plan.NoCache,
             Pull = plan.Pull,
             RegistryCredentials = plan.PullCredentials,
-            Platform = plan.Platforms.Count == 1 ? plan.Platforms[0] : null,
+            Platform = platform,
             CacheFrom = plan.CacheFrom,
             InlineCache = plan.InlineCache,
             NetworkMode = plan.NetworkMode,
             Secrets = plan.Secrets,
         };
-        var what = plan.Repository.Name + (plan.Target is null ? string.Empty : $" (target {plan.Target})");
+        var what = plan.Repository.Name + (plan.Target is null ? string.Empty : $" (target {plan.Target})") + (platform is null ? string.Empty : $" for {platform}");
         var watch = Stopwatch.StartNew();
         string id;
         var buildContext = plan.Builder == ImageBuilder.BuildKit ? plan.Context.ForBuildKit() : plan.Context;
@@ -531,7 +581,18 @@ public sealed class BuildImage
             totalBytes > 0 ? (int)Math.Min(100, 100 * current / totalBytes) : -1, Id: 3, ParentId: 0));
         if (engine is DockerImageEngine docker) docker.OnSessionRequest = request => context.Log.Verbose($"The build asked for {request}");
         await engine.BuildAsync(spec, tar, interpreter.Accept, context.Cancellation).ConfigureAwait(false);
-        var id = interpreter.Complete(what);
+        string id;
+        try
+        {
+            id = interpreter.Complete(what);
+        }
+        catch (X0Exception ex) when (spec.Platform is { } platform && ex.Found.Contains("exec format error", StringComparison.Ordinal))
+        {
+            throw new X0Exception(ErrorIds.ImagePlatformUnsupported, X0ErrorCategory.NotImplemented,
+                $"an engine that runs {platform} programs for the RUN steps of {what}", ex.Found,
+                $"Register QEMU emulators on the engine's host (apt-get install qemu-user-static binfmt-support), or build {platform} on an engine of that architecture",
+                platform, ex);
+        }
         context.Log.Verbose($"BuildKit: {interpreter.StepNames.Count} steps, {interpreter.CachedSteps} from the cache");
         return id;
     }

@@ -180,6 +180,80 @@ public sealed class BuildKitIntegrationTests : IDisposable
         Assert.Equal(second.Digest, await RegistryDigestAsync(repo, "main"));
     }
 
+    [Fact]
+    public async Task two_platforms_become_one_manifest_list_in_the_registry_and_the_engine_pulls_each()
+    {
+        _docker.SkipIfUnavailable();
+        Dockerfile("FROM scratch\nCOPY busybox /bin/busybox\nLABEL team=sre\n");
+        var repo = Repo("multi");
+        var log = new RecordingLog();
+        var op = new BuildImage();
+        // A fixed creation time, so that a re-run builds the very same list.
+        var plan = await op.PlanAsync(Request(repo, ("SOURCE_DATE_EPOCH", "1700000000")) with { Tags = new[] { "1.0", "latest" }, Push = true, Platforms = new[] { "linux/amd64", "linux/arm64" } }, log.Context);
+        var image = await op.ExecuteAsync(plan, log.Context, push: true);
+
+        Assert.Equal(new[] { "linux/amd64", "linux/arm64" }, image.Platforms);
+        Assert.Equal(image.Digest, await RegistryDigestAsync(repo, "1.0"));
+        Assert.Equal(image.Digest, await RegistryDigestAsync(repo, "latest"));
+        using var registry = new RegistryClient(new RegistryCredential(DockerEnvironment.User, DockerEnvironment.Password, "test"));
+        var list = await registry.GetManifestAsync(ImageRepository.Parse(repo), "1.0", TestContext.Current.CancellationToken);
+        Assert.Equal(MultiPlatformImage.ListMediaType, list!.MediaType);
+        using var json = System.Text.Json.JsonDocument.Parse(list.Content);
+        Assert.Equal(new[] { "amd64", "arm64" }, json.RootElement.GetProperty("manifests").EnumerateArray()
+            .Select(m => m.GetProperty("platform").GetProperty("architecture").GetString()));
+
+        // The engine itself accepts what was published: each platform pulls, with its layers checked against the config.
+        Docker("login", "-u", DockerEnvironment.User, "-p", DockerEnvironment.Password, _docker.Registry);
+        foreach (var arch in new[] { "arm64", "amd64" })
+        {
+            Docker("pull", "--platform", "linux/" + arch, repo + ":1.0");
+            Assert.Equal(arch, Docker("image", "inspect", "--format", "{{.Architecture}}", repo + ":1.0").Trim());
+            Assert.Equal("sre", Docker("image", "inspect", "--format", "{{index .Config.Labels \"team\"}}", repo + ":1.0").Trim());
+            Docker("image", "rm", repo + ":1.0");
+        }
+        // A re-run finds both tags already naming the list.
+        var again = await op.ExecuteAsync(await op.PlanAsync(Request(repo, ("SOURCE_DATE_EPOCH", "1700000000")) with { Tags = new[] { "1.0", "latest" }, Push = true, Platforms = new[] { "linux/amd64", "linux/arm64" } }, log.Context), log.Context, push: true);
+        Assert.Equal(image.Digest, again.Digest);
+        Assert.All(again.TagOutcomes, o => Assert.Equal(TagState.AlreadyDone, o.Before));
+    }
+
+    [Fact]
+    public async Task a_run_step_the_engine_cannot_execute_for_a_platform_says_emulation_is_missing()
+    {
+        _docker.SkipIfUnavailable();
+        // The ELF header of an AArch64 executable: the kernel refuses it on another architecture without binfmt_misc.
+        var elf = new byte[64];
+        new byte[] { 0x7f, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1 }.CopyTo(elf, 0);
+        elf[16] = 2;      // ET_EXEC
+        elf[18] = 183;    // EM_AARCH64
+        elf[20] = 1;      // EV_CURRENT
+        var fake = Path.Combine(_dir, "arm-tool");
+        File.WriteAllBytes(fake, elf);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        Dockerfile("FROM scratch\nCOPY arm-tool /arm-tool\nRUN [\"/arm-tool\"]\n");
+        var machine = _docker.Docker(_dir, null, "version", "--format", "{{.Server.Arch}}").Output.Trim();
+        if (machine == "arm64" || File.Exists("/proc/sys/fs/binfmt_misc/qemu-aarch64")) Assert.Skip("this engine can run AArch64 programs");
+
+        var op = new BuildImage();
+        var plan = await op.PlanAsync(Request(Repo("emulation")) with { Tags = new[] { "t" }, Platforms = new[] { "linux/arm64" } }, X0Context.None);
+        var ex = await Assert.ThrowsAsync<X0Exception>(() => op.ExecuteAsync(plan, X0Context.None, push: false));
+        Assert.Equal(ErrorIds.ImagePlatformUnsupported, ex.ErrorId);
+        Assert.Contains("exec format error", ex.Message);
+        Assert.Contains("qemu-user-static", ex.Fix);
+        Assert.Contains("linux/arm64", ex.Expected);
+    }
+
+    [Fact]
+    public async Task several_platforms_without_push_are_a_plain_error_in_the_plan()
+    {
+        _docker.SkipIfUnavailable();
+        Dockerfile("FROM scratch\nCOPY busybox /bin/busybox\n");
+        var ex = await Assert.ThrowsAsync<X0Exception>(() => new BuildImage().PlanAsync(
+            Request(Repo("multi-nopush")) with { Tags = new[] { "t" }, Platforms = new[] { "linux/amd64", "linux/arm64" } }, X0Context.None));
+        Assert.Equal(ErrorIds.ImagePlatformUnsupported, ex.ErrorId);
+        Assert.Contains("-Push", ex.Message);
+    }
+
     private string Docker(params string[] args)
     {
         var (code, output) = _docker.Docker(_dir, null, args);
@@ -249,6 +323,7 @@ public sealed class BuildKitIntegrationTests : IDisposable
             Convert.ToBase64String(Encoding.UTF8.GetBytes($"{DockerEnvironment.User}:{DockerEnvironment.Password}")));
         request.Headers.Accept.ParseAdd("application/vnd.docker.distribution.manifest.v2+json");
         request.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
+        request.Headers.Accept.ParseAdd(MultiPlatformImage.ListMediaType);
         using var response = await http.SendAsync(request);
         return response.IsSuccessStatusCode && response.Headers.TryGetValues("Docker-Content-Digest", out var d) ? d.First() : null;
     }

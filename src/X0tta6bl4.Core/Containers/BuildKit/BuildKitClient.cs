@@ -27,7 +27,7 @@ public sealed class BuildKitClient
     {
         var services = new SessionServices { Secrets = spec.Secrets, Credentials = spec.RegistryCredentials, OnRequest = onSessionRequest };
         await using var session = await BuildSession.StartAsync(_dialer, _apiVersion, services, cancellation).ConfigureAwait(false);
-        using var http = CreateHttpClient();
+        using var http = _dialer.CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, $"v{_apiVersion}/build?{Query(spec, session.Id)}")
         {
             Content = new StreamContent(context, 81_920),
@@ -97,24 +97,6 @@ public sealed class BuildKitClient
             }
             return new EngineMessage(Stream: Str(root, "stream"), Status: Str(root, "status"), Id: id, Error: error, AuxId: auxId, BuildKitTrace: trace);
         }
-    }
-
-    private HttpClient CreateHttpClient()
-    {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, ct) => await _dialer.OpenAsync(withTls: false, ct).ConfigureAwait(false),
-            UseProxy = false,
-        };
-        if (_dialer.UsesTls)
-        {
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, chain, errors) => errors == System.Net.Security.SslPolicyErrors.None || _dialer.TrustedByCa(cert, chain);
-            if (_dialer.ClientCertificate() is { } certificate)
-            {
-                handler.SslOptions.ClientCertificates = new System.Security.Cryptography.X509Certificates.X509CertificateCollection { certificate };
-            }
-        }
-        return new HttpClient(handler) { BaseAddress = _dialer.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
     }
 
     private static X0Exception Refused(ImageBuildSpec spec, HttpStatusCode status, string body)

@@ -79,6 +79,22 @@ public sealed class EngineDialer
         return ssl;
     }
 
+    /// <summary>An HTTP/1.1 client whose every connection comes from <see cref="OpenAsync"/> (TLS done by the handler).</summary>
+    public HttpClient CreateHttpClient()
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) => await OpenAsync(withTls: false, ct).ConfigureAwait(false),
+            UseProxy = false,
+        };
+        if (_tls)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, chain, errors) => !_verify || errors == SslPolicyErrors.None || TrustedByCa(cert, chain);
+            if (ClientCertificate() is { } certificate) handler.SslOptions.ClientCertificates = new X509CertificateCollection { certificate };
+        }
+        return new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+    }
+
     /// <summary>The client certificate (cert.pem + key.pem of the cert path) for an HTTP handler.</summary>
     public X509Certificate2? ClientCertificate()
     {
