@@ -1,7 +1,8 @@
 <#
 .SYNOPSIS
-    Build-X0Image against `docker build` (classic builder) on the same large context: wall time and
-    peak memory of the client process, as ratios. Not a test: run it when you need the figures.
+    Build-X0Image against the docker CLI's own BuildKit build (DOCKER_BUILDKIT=1) of the same contexts,
+    and against its classic builder: wall time and peak memory of the client process, as ratios
+    measured in the same run. Not a test: run it when you need the figures.
 .DESCRIPTION
     Generates a context of -Files files totalling about -MegaBytes MB (plus a .dockerignore that
     excludes a tenth of them), then builds `FROM scratch` + `COPY . /ctx/` with each client against the
@@ -9,6 +10,10 @@
     started here (root, vfs) and stopped by PID at the end. Peak memory is the client's maximum
     resident set (GNU time %M): for Build-X0Image that includes the pwsh host. -SmallMegaBytes adds a
     second, small context so "memory flat in the context size" is a measured difference, not a claim.
+    A third case, "modern", is the issue's Dockerfile (busybox, a cache mount, a secret mount, RUN
+    steps) on a small context: the secret comes from a file for both clients.
+    Build-X0Image sends the whole context in the request body on every run; the CLI's BuildKit
+    session sends only what changed since its last transfer, which its later runs benefit from.
     Writes a JSON result to -OutputPath and prints one line per measure.
 #>
 param(
@@ -34,7 +39,6 @@ if (-not $env:DOCKER_HOST) {
     $env:DOCKER_HOST = $state.DockerHost
     $startedHere = $true
 }
-$env:DOCKER_BUILDKIT = '0'
 $docker = if (Test-Path /usr/bin/docker) { '/usr/bin/docker' } else { (Get-Command docker).Source }
 # The pwsh that runs this script (a dotnet tool here: dotnet + pwsh.dll), without the tool resolver's start-up.
 $pwsh = if (Test-Path (Join-Path $PSHOME 'pwsh.dll')) { @('dotnet', (Join-Path $PSHOME 'pwsh.dll')) } else { @((Get-Process -Id $PID).Path) }
@@ -57,6 +61,20 @@ function New-Context([string] $Dir, [int] $Count, [int] $TotalMB) {
     "FROM scratch`nCOPY . /ctx/`n" | Set-Content (Join-Path $Dir 'Dockerfile')
 }
 
+function New-ModernContext([string] $Dir) {
+    New-Context $Dir 200 4
+    Copy-Item (Get-Command busybox).Source (Join-Path $Dir 'busybox')
+    @'
+FROM scratch
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+COPY . /ctx/
+RUN --mount=type=cache,target=/root/.cache sh -c 'find /ctx -name "*.dat" | head -50 | xargs cat > /root/.cache/blob; wc -c < /root/.cache/blob > /cached-bytes'
+RUN --mount=type=secret,id=token sh -c 'sha256sum /run/secrets/token > /token.sha256'
+'@ | Set-Content (Join-Path $Dir 'Dockerfile')
+    'bench-secret-value' | Set-Content (Join-Path $Dir '..' 'modern-token.txt')
+}
+
 function Measure-Client([string] $Name, [string[]] $Command) {
     $log = Join-Path $OutputPath "$Name.time"
     $watch = [Diagnostics.Stopwatch]::StartNew()
@@ -76,32 +94,53 @@ $env:SOURCE_DATE_EPOCH = '1700000000'
 $labelArgs = @('--label', 'org.opencontainers.image.created=2023-11-14T22:13:20Z', '--label', 'org.opencontainers.image.version=ours')
 $results = [ordered]@{}
 try {
-    foreach ($case in @(@{ Name = 'large'; Files = $Files; MB = $MegaBytes }, @{ Name = 'small'; Files = [Math]::Max(100, [int]($Files / 25)); MB = $SmallMegaBytes })) {
+    $cases = @(
+        @{ Name = 'large'; Files = $Files; MB = $MegaBytes }
+        @{ Name = 'small'; Files = [Math]::Max(100, [int]($Files / 25)); MB = $SmallMegaBytes }
+        @{ Name = 'modern'; Files = 200; MB = 4 }
+    )
+    foreach ($case in $cases) {
         $dir = Join-Path $root $case.Name
         if (-not (Test-Path (Join-Path $dir 'Dockerfile'))) {
             Write-Host "==> generating $($case.Files) files / $($case.MB) MB in $dir"
-            New-Context $dir $case.Files $case.MB
+            if ($case.Name -eq 'modern') { New-ModernContext $dir } else { New-Context $dir $case.Files $case.MB }
         }
-        $ours = @(); $theirs = @()
+        $token = Join-Path $root 'modern-token.txt'
+        $ourSecret = if ($case.Name -eq 'modern') { " -Secret @{ token = '$token' }" } else { '' }
+        # The engine of the tests has no bridge network: RUN steps need network none (Build-X0Image finds that itself).
+        $cliArgs = @('--network', 'none') + $(if ($case.Name -eq 'modern') { @('--secret', "id=token,src=$token") } else { @() })
+        $ours = @(); $theirs = @(); $classic = @()
         for ($r = 1; $r -le $Runs; $r++) {
-            $script = "Import-Module '$ModulePath'; Build-X0Image -Path '$dir' -Repository x0bench/$($case.Name) -Tag ours -NoCache -ErrorAction Stop | Out-Null"
+            $script = "Import-Module '$ModulePath'; Build-X0Image -Path '$dir' -Repository x0bench/$($case.Name) -Tag ours -NoCache$ourSecret -ErrorAction Stop | Out-Null"
             $ours += Measure-Client "$($case.Name)-x0-$r" ($pwsh + @('-NoProfile', '-NonInteractive', '-Command', $script))
-            $theirs += Measure-Client "$($case.Name)-cli-$r" (@($docker, 'build', '--no-cache', '-q', '-t', "x0bench/$($case.Name):cli") + $labelArgs + @($dir))
-            & $docker image rm -f "x0bench/$($case.Name):ours" "x0bench/$($case.Name):cli" *> $null
+            $env:DOCKER_BUILDKIT = '1'
+            $theirs += Measure-Client "$($case.Name)-cli-$r" (@($docker, 'build', '--no-cache', '-q', '-t', "x0bench/$($case.Name):cli") + $cliArgs + $labelArgs + @($dir))
+            if ($case.Name -ne 'modern') {
+                # The classic builder cannot build the modern Dockerfile at all.
+                $env:DOCKER_BUILDKIT = '0'
+                $classic += Measure-Client "$($case.Name)-classic-$r" (@($docker, 'build', '--no-cache', '-q', '-t', "x0bench/$($case.Name):classic") + $labelArgs + @($dir))
+            }
+            & $docker image rm -f "x0bench/$($case.Name):ours" "x0bench/$($case.Name):cli" "x0bench/$($case.Name):classic" *> $null
         }
         # pwsh start-up and module import are part of our client's cost; measured separately too.
         $startup = Measure-Client "$($case.Name)-pwsh-startup" ($pwsh + @('-NoProfile', '-NonInteractive', '-Command', "Import-Module '$ModulePath'"))
         $oMed = ($ours.Seconds | Sort-Object)[[int][Math]::Floor($ours.Count / 2)]
         $tMed = ($theirs.Seconds | Sort-Object)[[int][Math]::Floor($theirs.Count / 2)]
+        $cMed = if ($classic) { ($classic.Seconds | Sort-Object)[[int][Math]::Floor($classic.Count / 2)] } else { $null }
         $results[$case.Name] = [ordered]@{
             Files = $case.Files; MegaBytes = $case.MB
             X0Seconds = [Math]::Round($oMed, 2); CliSeconds = [Math]::Round($tMed, 2); TimeRatio = [Math]::Round($oMed / $tMed, 3)
+            ClassicCliSeconds = if ($cMed) { [Math]::Round($cMed, 2) } else { $null }
+            ClassicTimeRatio = if ($cMed) { [Math]::Round($oMed / $cMed, 3) } else { $null }
+            # Per run, in order: the CLI's first run sends the whole context, later ones only changes.
+            X0RunSeconds = @($ours.Seconds | ForEach-Object { [Math]::Round($_, 2) }); CliRunSeconds = @($theirs.Seconds | ForEach-Object { [Math]::Round($_, 2) })
             X0PeakMB = ($ours.PeakMB | Measure-Object -Maximum).Maximum; CliPeakMB = ($theirs.PeakMB | Measure-Object -Maximum).Maximum
             PwshStartupSeconds = [Math]::Round($startup.Seconds, 2); PwshStartupPeakMB = $startup.PeakMB
         }
         $x = $results[$case.Name]
-        Write-Host ("{0,-6} {1} files {2} MB: Build-X0Image {3:0.00}s vs docker build {4:0.00}s = {5:0.000}x; peak RSS {6} MB vs {7} MB (pwsh + module alone: {8:0.00}s, {9} MB)" -f
-            $case.Name, $x.Files, $x.MegaBytes, $x.X0Seconds, $x.CliSeconds, $x.TimeRatio, $x.X0PeakMB, $x.CliPeakMB, $x.PwshStartupSeconds, $x.PwshStartupPeakMB)
+        Write-Host ("{0,-6} {1} files {2} MB: Build-X0Image {3:0.00}s vs docker build (BuildKit) {4:0.00}s = {5:0.000}x{10}; peak RSS {6} MB vs {7} MB (pwsh + module alone: {8:0.00}s, {9} MB)" -f
+            $case.Name, $x.Files, $x.MegaBytes, $x.X0Seconds, $x.CliSeconds, $x.TimeRatio, $x.X0PeakMB, $x.CliPeakMB, $x.PwshStartupSeconds, $x.PwshStartupPeakMB,
+            $(if ($x.ClassicCliSeconds) { "; classic docker build {0:0.00}s = {1:0.000}x" -f $x.ClassicCliSeconds, $x.ClassicTimeRatio } else { '' }))
     }
     $results['MemoryGrowthMB'] = $results.large.X0PeakMB - $results.small.X0PeakMB
     Write-Host "Build-X0Image peak memory from $($results.small.MegaBytes) MB to $($results.large.MegaBytes) MB of context: +$($results.MemoryGrowthMB) MB"

@@ -151,12 +151,26 @@ Describe 'Build-X0Image on the sample project' -Skip:$NoDocker {
         $listing | Should -Not -Contain '/app/tests'
     }
 
-    It '-WhatIf checks everything, prints the plan and builds and pushes nothing' {
+    It '-WhatIf checks everything, writes the planned image object and builds and pushes nothing' {
         $repository = New-Repo 'whatif'
         $before = @(Invoke-X0TestDocker image ls -q).Count
-        $output = Build-X0Image -Target dev -Repository $repository -BuildArg @{ BASE_IMAGE = $Base } -Push -Credential $Cred -WhatIf 6>&1 | Out-String
+        $planned = Build-X0Image -Version 3.3.0 -Target dev -Repository $repository -BuildArg @{ BASE_IMAGE = $Base } -Platform linux/amd64 -Push -Credential $Cred -WhatIf 6>$null
         @(Invoke-X0TestDocker image ls -q).Count | Should -Be $before
-        Get-X0RegistryDigest $repository 'edge' | Should -BeNullOrEmpty
+        Get-X0RegistryDigest $repository '3.3.0' | Should -BeNullOrEmpty
+
+        $planned | Should -BeOfType ([X0tta6bl4.Models.X0Image])
+        $planned.Status | Should -Be 'Planned'
+        $planned.Id | Should -BeNullOrEmpty
+        $planned.Pushed | Should -BeFalse
+        $planned.Target | Should -Be 'dev'
+        $planned.Platforms | Should -Be @('linux/amd64')
+        $planned.Builder | Should -Be 'BuildKit'
+        $sha = (Invoke-Git $Repo rev-parse HEAD).Substring(0, 7)
+        $planned.Tags | Should -Be @('3.3.0', 'v3.3.0', '3.3', '3', 'latest', "sha-$sha")
+        ($planned.TagPlan | Where-Object Tag -eq '3.3').Reason | Should -Be 'floating minor of a final release'
+        ($planned.TagPlan | Where-Object Tag -eq 'latest').Registry | Should -Be 'New' -Because 'the registry was read under -WhatIf'
+        $planned.Labels['org.opencontainers.image.version'] | Should -Be '3.3.0'
+        $planned.Labels['org.opencontainers.image.revision'] | Should -Be (Invoke-Git $Repo rev-parse HEAD)
     }
 
     It 'pushes with credentials, verifies every tag and promotes by digest through the pipeline' {
@@ -288,6 +302,117 @@ Describe 'Build-X0Image on the sample project' -Skip:$NoDocker {
         } finally {
             $env:DOCKER_HOST = $saved
         }
+    }
+}
+
+Describe 'Build-X0Image with BuildKit' -Skip:$NoDocker {
+    BeforeAll {
+        $script:Work = New-X0TempDirectory 'buildkit'
+        Copy-Item (Get-Command busybox).Source (Join-Path $Work 'busybox')
+        # The issue's Dockerfile: a cache mount, a secret mount, and (Docker 20.10 has no heredocs) the
+        # heredoc's content written with printf.
+        @'
+FROM scratch
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+RUN --mount=type=cache,target=/root/.cache/pip sh -c 'echo wheel >> /root/.cache/pip/log; wc -l < /root/.cache/pip/log > /pip-runs'
+RUN --mount=type=secret,id=pypi_token sh -c 'test -s /run/secrets/pypi_token && sha256sum /run/secrets/pypi_token | cut -c1-64 > /token.sha256'
+RUN printf '[global]\nindex-url = https://pypi.example/simple\n' > /etc/pip.conf
+'@ | Set-Content (Join-Path $Work 'Dockerfile')
+    }
+
+    It 'builds and pushes cache and secret mounts; the secret is in no layer, history, stream, transcript or run store' {
+        $canary = 'pypi-canary-' + (-join ((65..90) + (97..122) + (48..57) | Get-Random -Count 24 | ForEach-Object { [char]$_ }))
+        $repository = New-Repo 'bk'
+        $stateDir = New-X0TempDirectory 'bk-state'
+        $transcript = Join-Path $stateDir 'transcript.txt'
+        $saved = @{ X0_STATE_DIR = $env:X0_STATE_DIR; X0_BK_CANARY = $env:X0_BK_CANARY }
+        $env:X0_STATE_DIR = $stateDir; $env:X0_BK_CANARY = $canary
+        Start-Transcript -Path $transcript | Out-Null
+        try {
+            $all = Build-X0Image -Path $Work -Repository $repository -Tag 'v1' -Secret @{ pypi_token = 'env:X0_BK_CANARY' } -NoCache -Push -Credential $Cred -Verbose -Debug -WarningAction Continue *>&1 |
+                Tee-Object -Variable stream | Out-String -Width 500
+        } finally {
+            Stop-Transcript | Out-Null
+            foreach ($k in $saved.Keys) { Set-Item "env:$k" -Value $saved[$k] }
+        }
+        $image = $stream | Where-Object { $_ -is [X0tta6bl4.Models.X0Image] }
+        $image.Status | Should -Be 'Pushed'
+        $image.Builder | Should -Be 'BuildKit'
+        $image.Secrets | Should -Be @('pypi_token')
+        $image.Digest | Should -Match '^sha256:[0-9a-f]{64}$'
+        Get-X0RegistryDigest $repository 'v1' | Should -Be $image.Digest
+        $all | Should -Match 'RUN --mount=type=secret' -Because 'BuildKit steps are reported'
+
+        # The step had the secret: its digest is in the image. Then: every layer tarball, the config, the history.
+        $export = New-X0TempDirectory 'bk-export'
+        Invoke-X0TestDocker save -o (Join-Path $export 'image.tar') "${repository}:v1" | Out-Null
+        & tar -xf (Join-Path $export 'image.tar') -C $export
+        $layers = @(Get-ChildItem $export -Recurse -Filter layer.tar)
+        $layers.Count | Should -BeGreaterOrEqual 4
+        foreach ($layer in $layers) {
+            $dir = Join-Path $layer.DirectoryName 'rootfs'
+            New-Item -ItemType Directory -Force $dir | Out-Null
+            & tar -xf $layer.FullName -C $dir 2>$null
+        }
+        $hash = [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes($canary))).ToLowerInvariant()
+        (Get-ChildItem $export -Recurse -Filter token.sha256 | Get-Content -Raw).Trim() | Should -Be $hash
+        (Get-ChildItem $export -Recurse -Filter pip.conf | Get-Content -Raw) | Should -Match 'index-url'
+        Find-CanaryBytes $export @($canary) | Should -BeNullOrEmpty -Because 'no layer, manifest or config holds the secret'
+        (Invoke-X0TestDocker history --no-trunc "${repository}:v1" | Out-String) | Should -Not -Match $canary
+        foreach ($text in $all, (Get-Content -Raw $transcript)) { $text | Should -Not -Match $canary }
+        Find-CanaryBytes $stateDir @($canary) | Should -BeNullOrEmpty -Because 'the run store'
+        Test-Path (Join-Path $stateDir 'x0tta6bl4.db') | Should -BeTrue
+    }
+
+    It 'a missing secret variable is refused before anything is built' {
+        { Build-X0Image -Path $Work -Repository (New-Repo 'bk-missing') -Tag t -Secret @{ pypi_token = 'env:X0_NOT_SET_ANYWHERE' } -ErrorAction Stop } |
+            Should -Throw -ErrorId 'X0.ImageSecretMissing,X0tta6bl4.Commands.BuildX0ImageCommand'
+    }
+
+    It 'a heredoc on Docker 20.10 is a plain error naming the line and the fix, also under -WhatIf' {
+        $dir = New-X0TempDirectory 'bk-heredoc'
+        "FROM scratch`nRUN <<EOT`necho hi > /greeting`nEOT`n" | Set-Content (Join-Path $dir 'Dockerfile')
+        $engine = Invoke-X0TestDocker version --format '{{.Server.Version}}'
+        if ([int]($engine -split '\.')[0] -ge 23) { Set-ItResult -Skipped -Because "Docker $engine parses heredocs"; return }
+        foreach ($whatIf in $false, $true) {
+            { Build-X0Image -Path $dir -Repository (New-Repo 'bk-heredoc') -Tag t -WhatIf:$whatIf -ErrorAction Stop } |
+                Should -Throw -ErrorId 'X0.DockerfileSyntaxUnsupported,X0tta6bl4.Commands.BuildX0ImageCommand'
+            $Error[0].Exception.Message | Should -Match 'line 2 \(RUN <<EOT\)'
+            $Error[0].Exception.Message | Should -Match '# syntax=docker/dockerfile:1'
+        }
+    }
+
+    It 'a failing RUN step is an error with the step and its last output lines' {
+        $dir = New-X0TempDirectory 'bk-fail'
+        Copy-Item (Join-Path $Work 'busybox') $dir
+        "FROM scratch`nCOPY busybox /bin/busybox`nRUN [`"/bin/busybox`", `"sh`", `"-c`", `"echo collecting; echo 'E   assert 2 == 3' >&2; exit 1`"]`n" | Set-Content (Join-Path $dir 'Dockerfile')
+        { Build-X0Image -Path $dir -Repository (New-Repo 'bk-fail') -Tag t -ErrorAction Stop } |
+            Should -Throw -ErrorId 'X0.ImageBuildFailed,X0tta6bl4.Commands.BuildX0ImageCommand'
+        $message = $Error[0].Exception.Message
+        $message | Should -Match '\[2/2\] RUN \["/bin/busybox"'
+        $message | Should -Match 'exit code: 1'
+        $message | Should -Match '\| E   assert 2 == 3'
+    }
+
+    It 'two platforms become one pushed manifest list; without -Push that is a plain error' {
+        { Build-X0Image -Path $Work -Repository (New-Repo 'bk-multi') -Tag t -Platform linux/amd64, linux/arm64 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'X0.ImagePlatformUnsupported,X0tta6bl4.Commands.BuildX0ImageCommand'
+        $Error[0].Exception.Message | Should -Match 'linux/amd64 \+ linux/arm64'
+        $Error[0].Exception.Message | Should -Match '-Push'
+
+        $dir = New-X0TempDirectory 'bk-multi'
+        Copy-Item (Join-Path $Work 'busybox') $dir
+        "FROM scratch`nCOPY busybox /bin/busybox`n" | Set-Content (Join-Path $dir 'Dockerfile')
+        $repository = New-Repo 'bk-multi'
+        $image = Build-X0Image -Path $dir -Repository $repository -Tag 1.0 -Platform linux/amd64, linux/arm64 -Push -Credential $Cred
+        $image.Status | Should -Be 'Pushed'
+        $image.Platforms | Should -Be @('linux/amd64', 'linux/arm64')
+        $image.Digest | Should -Match '^sha256:[0-9a-f]{64}$'
+        $basic = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("$($Env.User):$($Env.Password)"))
+        $registry, $path = $repository -split '/', 2
+        $list = Invoke-RestMethod "http://$registry/v2/$path/manifests/1.0" -Headers @{ Authorization = "Basic $basic"; Accept = 'application/vnd.docker.distribution.manifest.list.v2+json' }
+        $list.manifests.platform.architecture | Should -Be @('amd64', 'arm64')
     }
 }
 

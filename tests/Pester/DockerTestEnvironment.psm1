@@ -26,7 +26,8 @@ function Start-X0TestDocker {
     if (-not $dockerHost) {
         $socket = Join-Path $root 'docker.sock'
         $dockerd = (Get-Command dockerd -ErrorAction SilentlyContinue)?.Source ?? '/usr/sbin/dockerd'
-        '{}' | Set-Content (Join-Path $root 'daemon.json')
+        # BuildKit as the engine's default builder too (the module asks for it per build either way).
+        '{ "features": { "buildkit": true } }' | Set-Content (Join-Path $root 'daemon.json')
         $p = Start-Process -FilePath $dockerd -PassThru -RedirectStandardOutput (Join-Path $root 'dockerd.out') -RedirectStandardError (Join-Path $root 'dockerd.log') -ArgumentList @(
             '--storage-driver=vfs', '--iptables=false', '--ip-masq=false', '--bridge=none',
             '--data-root', (Join-Path $root 'data'), '--exec-root', (Join-Path $root 'exec'),

@@ -34,6 +34,7 @@ public sealed class BuildContext
     private readonly IgnoreMatcher _matcher;
     private readonly byte[]? _outsideDockerfile;
     private readonly byte[]? _rewrittenIgnoreFile;
+    private int _ignoreReinclusion = -1;   // index of the "!.dockerignore" the classic daemon needs
 
     private BuildContext(string directory, string dockerfileName, IReadOnlyList<string> patterns,
         byte[]? outsideDockerfile, byte[]? rewrittenIgnoreFile, string dockerfilePath)
@@ -112,15 +113,29 @@ public sealed class BuildContext
 
         // The daemon needs the Dockerfile and .dockerignore even when .dockerignore excludes them; it
         // removes them from what COPY sees itself.
+        var ignoreReinclusion = -1;
         if (matcher.MatchesOrParentMatches(DockerIgnoreFile.FileName))
         {
+            ignoreReinclusion = patterns.Count;
             patterns.Add("!" + DockerIgnoreFile.FileName);
         }
         if (matcher.MatchesOrParentMatches(relative))
         {
             patterns.Add("!" + relative);
         }
-        return new BuildContext(dir, relative, patterns, null, null, resolvedDockerfile);
+        return new BuildContext(dir, relative, patterns, null, null, resolvedDockerfile) { _ignoreReinclusion = ignoreReinclusion };
+    }
+
+    /// <summary>
+    /// The context as a BuildKit build reads it from the request body: what COPY sees is exactly the
+    /// tar (BuildKit applies no .dockerignore to a tar context), so .dockerignore stays out when it
+    /// excludes itself and an outside Dockerfile needs no rewritten .dockerignore. Only the Dockerfile
+    /// must be there for the frontend to read, even when .dockerignore excludes it.
+    /// </summary>
+    public BuildContext ForBuildKit()
+    {
+        var patterns = Patterns.Where((_, i) => i != _ignoreReinclusion).ToList();
+        return new BuildContext(Directory, DockerfileName, patterns, _outsideDockerfile, null, DockerfilePath);
     }
 
     /// <summary>
@@ -221,7 +236,7 @@ public sealed class BuildContext
         {
             await WriteGeneratedAsync(tar, DockerfileName, _outsideDockerfile, cancellation).ConfigureAwait(false);
             written += _outsideDockerfile.Length;
-            if (!File.Exists(Path.Combine(Directory, DockerIgnoreFile.FileName)))
+            if (_rewrittenIgnoreFile is not null && !File.Exists(Path.Combine(Directory, DockerIgnoreFile.FileName)))
             {
                 await WriteGeneratedAsync(tar, DockerIgnoreFile.FileName, _rewrittenIgnoreFile!, cancellation).ConfigureAwait(false);
             }

@@ -21,10 +21,22 @@ public sealed class DockerImageEngine : IImageEngine
     /// <summary>Build targets and labels need at least this (Docker 17.06).</summary>
     public static readonly Version MinApiVersion = new(1, 30);
 
-    private readonly DockerEndpointSettings _settings;
-    private DockerClient? _client;
+    /// <summary>BuildKit's session endpoint left experimental with API 1.39 (Docker 18.09).</summary>
+    public static readonly Version MinBuildKitApiVersion = new(1, 39);
 
-    public DockerImageEngine(DockerEndpointSettings settings) => _settings = settings;
+    private readonly DockerEndpointSettings _settings;
+    private readonly IReadOnlyDictionary<string, string?> _environment;
+    private DockerClient? _client;
+    private string? _apiVersion;
+
+    public DockerImageEngine(DockerEndpointSettings settings, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        _settings = settings;
+        _environment = environment ?? new Dictionary<string, string?>();
+    }
+
+    /// <summary>Told which secret ids and registry hosts the engine asked the build session for.</summary>
+    public Action<string>? OnSessionRequest { get; set; }
 
     public void Dispose() => _client?.Dispose();
 
@@ -54,11 +66,48 @@ public sealed class DockerImageEngine : IImageEngine
         var negotiated = daemonMax < MaxApiVersion ? daemonMax : MaxApiVersion;
         _client?.Dispose();
         _client = CreateClient(negotiated);
-        return new EngineInfo(_settings.Describe(), version.Version ?? "?", negotiated.ToString(), version.Os ?? "?", version.Arch ?? "?");
+        _apiVersion = negotiated.ToString();
+        var os = version.Os ?? "?";
+        string? noBuildKit = os != "linux" ? $"the {os} engine has no BuildKit builder"
+            : negotiated < MinBuildKitApiVersion ? $"Docker {version.Version} (API {negotiated}) predates BuildKit sessions (API {MinBuildKitApiVersion}, Docker 18.09)"
+            : null;
+        var bridge = noBuildKit is not null || await HasBridgeNetworkAsync(cancellation).ConfigureAwait(false);
+        return new EngineInfo(_settings.Describe(), version.Version ?? "?", negotiated.ToString(), os, version.Arch ?? "?", noBuildKit, bridge);
+    }
+
+    private async Task<bool> HasBridgeNetworkAsync(CancellationToken cancellation)
+    {
+        try
+        {
+            await Client.Networks.InspectNetworkAsync("bridge", cancellation).ConfigureAwait(false);
+            return true;
+        }
+        catch (DockerNetworkNotFoundException)
+        {
+            return false;
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
     }
 
     public async Task BuildAsync(ImageBuildSpec spec, Stream context, Action<EngineMessage> onMessage, CancellationToken cancellation)
     {
+        if (spec.Builder == ImageBuilder.BuildKit)
+        {
+            var buildKit = new BuildKit.BuildKitClient(new BuildKit.EngineDialer(_settings, _environment), _apiVersion ?? throw new InvalidOperationException("ConnectAsync must be called first."));
+            try
+            {
+                await buildKit.BuildAsync(spec, context, onMessage, OnSessionRequest, cancellation).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellation.IsCancellationRequested && ex is not X0Exception && IsConnectionFailure(ex))
+            {
+                if (Find<X0Exception>(ex) is { } own) throw own;
+                throw Unavailable(ex);
+            }
+            return;
+        }
         var client = Client;
         var parameters = new ImageBuildParameters
         {
@@ -109,6 +158,28 @@ public sealed class DockerImageEngine : IImageEngine
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
+        }
+        catch (Exception ex) when (!cancellation.IsCancellationRequested && IsConnectionFailure(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    public async Task<Stream> ExportAsync(string reference, CancellationToken cancellation)
+    {
+        try
+        {
+            // Docker.DotNet's chunked reader ends this stream early; a plain HTTP client reads it whole.
+            var http = new BuildKit.EngineDialer(_settings, _environment).CreateHttpClient();
+            var response = await http.GetAsync($"v{_apiVersion}/images/{Uri.EscapeDataString(reference)}/get", HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                var body = await response.Content.ReadAsStringAsync(cancellation).ConfigureAwait(false);
+                http.Dispose();
+                throw new X0Exception(ErrorIds.ImageNotFound, X0ErrorCategory.ObjectNotFound, $"image {reference} in the engine",
+                    $"HTTP {(int)response.StatusCode}: {SecretRedactor.Redact(body.Trim())}", "Run the build again", reference);
+            }
+            return new OwningStream(await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false), response, http);
         }
         catch (Exception ex) when (!cancellation.IsCancellationRequested && IsConnectionFailure(ex))
         {
@@ -226,6 +297,32 @@ public sealed class DockerImageEngine : IImageEngine
     }
 
     private static Version? ParseVersion(string? text) => Version.TryParse(text, out var v) ? v : null;
+
+    /// <summary>A response stream that disposes its response and client with it.</summary>
+    private sealed class OwningStream(Stream inner, params IDisposable[] owned) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+                foreach (var o in owned) o.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
 
     // Progress<T> would post to the thread pool and reorder messages; this reports inline, in order.
     private sealed class Relay(Action<JSONMessage> report) : IProgress<JSONMessage>

@@ -65,7 +65,22 @@ public static class DockerEndpoint
 }
 
 /// <summary>The engine as found after version negotiation.</summary>
-public sealed record EngineInfo(string Endpoint, string ServerVersion, string ApiVersion, string Os, string Architecture);
+/// <param name="NoBuildKitReason">Null when the engine has BuildKit, else why not (the classic builder is used).</param>
+/// <param name="HasBridgeNetwork">False on an engine started with --bridge=none: BuildKit RUN steps then need network none.</param>
+public sealed record EngineInfo(string Endpoint, string ServerVersion, string ApiVersion, string Os, string Architecture,
+    string? NoBuildKitReason = null, bool HasBridgeNetwork = true)
+{
+    public bool BuildKit => NoBuildKitReason is null;
+}
+
+/// <summary>Which builder of the engine runs the Dockerfile.</summary>
+public enum ImageBuilder
+{
+    /// <summary>POST /build?version=2 with a session: cache and secret mounts, inline cache, platforms.</summary>
+    BuildKit,
+    /// <summary>The legacy builder (engines without BuildKit).</summary>
+    Classic,
+}
 
 /// <summary>One message of a build or push progress stream, in Core terms.</summary>
 /// <param name="Error">errorDetail.message / error: the only sign of failure (the HTTP status stays 200).</param>
@@ -81,11 +96,13 @@ public sealed record EngineMessage(
     string? AuxId = null,
     string? AuxDigest = null,
     string? AuxTag = null,
-    long? AuxSize = null);
+    long? AuxSize = null,
+    byte[]? BuildKitTrace = null);
 
-/// <summary>What to build (the classic builder's parameters).</summary>
+/// <summary>What to build.</summary>
 public sealed record ImageBuildSpec
 {
+    public ImageBuilder Builder { get; init; } = ImageBuilder.BuildKit;
     /// <summary>The Dockerfile's path inside the context.</summary>
     public required string Dockerfile { get; init; }
     /// <summary>repository:tag references to apply.</summary>
@@ -95,8 +112,18 @@ public sealed record ImageBuildSpec
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     public bool NoCache { get; init; }
     public bool Pull { get; init; }
-    /// <summary>Credentials for base-image pulls, by registry host.</summary>
+    /// <summary>Credentials for base-image pulls and cache imports, by registry host.</summary>
     public IReadOnlyDictionary<string, RegistryCredential> RegistryCredentials { get; init; } = new Dictionary<string, RegistryCredential>();
+    /// <summary>os/arch[/variant] of the image; null for the engine's own.</summary>
+    public string? Platform { get; init; }
+    /// <summary>Images whose inline cache the build may reuse (BuildKit).</summary>
+    public IReadOnlyList<string> CacheFrom { get; init; } = Array.Empty<string>();
+    /// <summary>Write cache metadata into the image so a later build can use it with cache-from (BuildKit).</summary>
+    public bool InlineCache { get; init; }
+    /// <summary>"default", "none" or "host" for RUN steps.</summary>
+    public string? NetworkMode { get; init; }
+    /// <summary>Secrets for RUN --mount=type=secret (BuildKit only), served through the session.</summary>
+    public IReadOnlyDictionary<string, BuildSecret> Secrets { get; init; } = new Dictionary<string, BuildSecret>();
 }
 
 /// <summary>An image as the engine knows it.</summary>
@@ -114,11 +141,17 @@ public interface IImageEngine : IDisposable
     /// <exception cref="X0Exception">X0.DockerUnavailable, X0.DockerApiUnsupported.</exception>
     Task<EngineInfo> ConnectAsync(CancellationToken cancellation);
 
-    /// <summary>POST /build with the classic builder; returns when the progress stream ends.</summary>
+    /// <summary>
+    /// POST /build with <see cref="ImageBuildSpec.Builder"/>; returns when the progress stream ends. A
+    /// BuildKit build runs with a session of its own for secrets and registry credentials.
+    /// </summary>
     Task BuildAsync(ImageBuildSpec spec, Stream context, Action<EngineMessage> onMessage, CancellationToken cancellation);
 
     /// <summary>The image, or null when the engine has none by that name or id.</summary>
     Task<EngineImage?> InspectAsync(string reference, CancellationToken cancellation);
+
+    /// <summary>GET /images/{name}/get: the image as docker save writes it (manifest.json, config, layer tars).</summary>
+    Task<Stream> ExportAsync(string reference, CancellationToken cancellation);
 
     /// <summary>POST /images/{name}/push for one tag; returns when the progress stream ends.</summary>
     Task PushAsync(ImageRepository repository, string tag, RegistryCredential? credential, Action<EngineMessage> onMessage, CancellationToken cancellation);

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 using X0tta6bl4.Core.Diagnostics;
 
@@ -89,15 +88,14 @@ public sealed partial class ImageRepository
     /// <summary>Whether <paramref name="tag"/> is a valid image tag (1–128 of [A-Za-z0-9_.-], not starting with . or -).</summary>
     public static bool IsValidTag(string tag) => TagPattern().IsMatch(tag);
 
-    /// <summary>Turns a branch name into a valid tag: invalid characters become '-', at most 128 characters.</summary>
+    /// <summary>
+    /// Turns a branch name into a valid tag: each run of invalid characters becomes one '-' (as
+    /// docker/metadata-action does: renovate/@types/node → renovate-types-node), no leading '.' or '-',
+    /// at most 128 characters.
+    /// </summary>
     public static string SanitizeTag(string text)
     {
-        var sb = new StringBuilder(text.Length);
-        foreach (var c in text)
-        {
-            sb.Append(char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' ? c : '-');
-        }
-        var s = sb.ToString().TrimStart('.', '-');
+        var s = InvalidTagRun().Replace(text, "-").TrimStart('.', '-');
         if (s.Length > 128) s = s[..128];
         return s;
     }
@@ -115,6 +113,9 @@ public sealed partial class ImageRepository
 
     [GeneratedRegex(@"\A[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*\z")]
     private static partial Regex PathPattern();
+
+    [GeneratedRegex("[^A-Za-z0-9_.-]+")]
+    private static partial Regex InvalidTagRun();
 
     [GeneratedRegex(@"\A[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\z")]
     private static partial Regex TagPattern();

@@ -15,8 +15,9 @@ public sealed record ImageSettings
 
     private static readonly HashSet<string> Keys = new(StringComparer.Ordinal)
     {
-        "repository", "dockerfile", "context", "default_branch_tag", "floating_tags", "latest", "sha_tag", "sha_length",
+        "repository", "dockerfile", "context", "default_branch_tag", "floating_tags", "version_tags", "latest", "sha_tag", "sha_length",
         "push_pull_requests", "named_branches", "other_branches", "target_prefixes", "labels", "build_args", "insecure_registries",
+        "secrets", "cache_from", "inline_cache", "platforms",
         // Publish-X0Release's Images step (Releasing/ImagesStep.cs).
         "release", "release_targets",
     };
@@ -34,6 +35,13 @@ public sealed record ImageSettings
     public IReadOnlyDictionary<string, string> BuildArgs { get; init; } = new Dictionary<string, string>();
     /// <summary>Registries reached over plain HTTP besides loopback ones.</summary>
     public IReadOnlyList<string> InsecureRegistries { get; init; } = Array.Empty<string>();
+    /// <summary>Build secrets: id → "env:NAME" or a file path (relative to the project root).</summary>
+    public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>();
+    /// <summary>Image references whose inline cache a build may reuse; "self" names the image's own tags.</summary>
+    public IReadOnlyList<string> CacheFrom { get; init; } = Array.Empty<string>();
+    /// <summary>Write BuildKit's inline cache into the image so the next build can reuse it with cache_from.</summary>
+    public bool InlineCache { get; init; }
+    public IReadOnlyList<string> Platforms { get; init; } = Array.Empty<string>();
     public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
 
     public static ImageSettings From(X0Config config)
@@ -49,10 +57,13 @@ public sealed record ImageSettings
         }
         var warnings = t.Keys.Where(k => !Keys.Contains(k))
             .Select(k => $"Unknown setting '{k}' in [tool.x0tta6bl4.images] is ignored (check the spelling).").ToList();
+        var (minor, major) = Floating(t) ?? (rules.FloatingMinor, rules.FloatingMajor);
         rules = rules with
         {
             DefaultBranchTag = ConfigLoader.Str(t, "default_branch_tag") ?? rules.DefaultBranchTag,
-            FloatingTags = ConfigLoader.Bool(t, "floating_tags") ?? rules.FloatingTags,
+            FloatingMinor = minor,
+            FloatingMajor = major,
+            VersionTags = VersionTags(t) ?? rules.VersionTags,
             Latest = ConfigLoader.Bool(t, "latest") ?? rules.Latest,
             ShaTag = ConfigLoader.Bool(t, "sha_tag") ?? rules.ShaTag,
             ShaLength = t.TryGetValue("sha_length", out var sl) && sl is long l ? (int)l : rules.ShaLength,
@@ -70,9 +81,50 @@ public sealed record ImageSettings
             Labels = Map(t, "labels") ?? new Dictionary<string, string>(),
             BuildArgs = Map(t, "build_args") ?? new Dictionary<string, string>(),
             InsecureRegistries = Strings(t, "insecure_registries") ?? Array.Empty<string>(),
+            Secrets = Map(t, "secrets") ?? new Dictionary<string, string>(),
+            CacheFrom = Strings(t, "cache_from") ?? Array.Empty<string>(),
+            InlineCache = ConfigLoader.Bool(t, "inline_cache") ?? false,
+            Platforms = Strings(t, "platforms") ?? Array.Empty<string>(),
             Warnings = warnings,
         };
     }
+
+    /// <summary>floating_tags: true (X.Y and X), false (none), "minor", "major", or a list of those.</summary>
+    private static (bool Minor, bool Major)? Floating(TomlTable t)
+    {
+        if (!t.TryGetValue("floating_tags", out var v)) return null;
+        if (v is bool b) return (b, b);
+        var kinds = v switch
+        {
+            string s => new[] { s },
+            TomlArray a when a.All(x => x is string) => a.Cast<string>().ToArray(),
+            _ => null,
+        };
+        if (kinds is null || kinds.Any(k => k is not ("minor" or "major")))
+        {
+            throw Invalid($"images.floating_tags must be true, false, \"minor\", \"major\" or [\"minor\", \"major\"], not {Describe(v)}", "floating_tags");
+        }
+        return (kinds.Contains("minor"), kinds.Contains("major"));
+    }
+
+    /// <summary>version_tags: the exact-version tags of a release, each naming {version} or {tag}.</summary>
+    private static IReadOnlyList<string>? VersionTags(TomlTable t)
+    {
+        var list = Strings(t, "version_tags");
+        if (list is null) return null;
+        foreach (var template in list.Where(x => !x.Contains(ImageTagRules.VersionToken, StringComparison.Ordinal) && !x.Contains(ImageTagRules.TagToken, StringComparison.Ordinal)))
+        {
+            throw Invalid($"each images.version_tags entry must contain {ImageTagRules.VersionToken} or {ImageTagRules.TagToken}; '{template}' names no version", "version_tags");
+        }
+        return list;
+    }
+
+    private static string Describe(object? v) => v switch
+    {
+        string s => $"\"{s}\"",
+        null => "nothing",
+        _ => v.ToString() ?? v.GetType().Name,
+    };
 
     private static IReadOnlyList<string>? Strings(TomlTable t, string key)
     {

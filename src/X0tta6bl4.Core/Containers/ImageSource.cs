@@ -19,6 +19,9 @@ public sealed record ImageSource(ImageTagContext Context, string? Slug, string? 
 /// </summary>
 public static partial class ImageSourceReader
 {
+    /// <summary>Events whose GITHUB_REF is always the default branch (as docker/metadata-action's is_default_branch).</summary>
+    private static readonly HashSet<string> DefaultBranchEvents = new(StringComparer.Ordinal) { "schedule", "issues", "issue_comment", "discussion", "discussion_comment" };
+
     public static async Task<ImageSource> ReadAsync(string projectRoot, IReadOnlyDictionary<string, string?> env,
         TagFormat tagFormat, string remote, CancellationToken cancellation)
     {
@@ -70,7 +73,13 @@ public static partial class ImageSourceReader
         }
         else if (gitRef.StartsWith("refs/heads/", StringComparison.Ordinal))
         {
-            context = context with { Kind = GitRefKind.Branch, RefName = gitRef["refs/heads/".Length..] };
+            var branch = gitRef["refs/heads/".Length..];
+            context = context with { Kind = GitRefKind.Branch, RefName = branch };
+            if (context.DefaultBranch is null && DefaultBranchEvents.Contains(eventName))
+            {
+                // GitHub runs these events on the default branch's last commit; their payload may lack repository.
+                context = context with { DefaultBranch = branch, DefaultBranchInferred = true };
+            }
         }
         var slug = Get(env, "GITHUB_REPOSITORY");
         var server = (Get(env, "GITHUB_SERVER_URL") ?? "https://github.com").TrimEnd('/');

@@ -31,6 +31,12 @@ public interface IRegistryClient : IDisposable
     Task<string> PutManifestAsync(ImageRepository repository, string tag, RegistryManifest manifest, CancellationToken cancellation);
 
     Task<byte[]?> GetBlobAsync(ImageRepository repository, string digest, CancellationToken cancellation);
+
+    /// <summary>HEAD /v2/{name}/blobs/{digest}: whether the registry already has the blob.</summary>
+    Task<bool> BlobExistsAsync(ImageRepository repository, string digest, CancellationToken cancellation);
+
+    /// <summary>A monolithic upload (POST, then PUT with the digest) of the bytes <paramref name="open"/> reads.</summary>
+    Task UploadBlobAsync(ImageRepository repository, string digest, Func<Stream> open, CancellationToken cancellation);
 }
 
 /// <summary>
@@ -153,6 +159,36 @@ public sealed class RegistryClient : IRegistryClient
         }
         await EnsureAsync(response, repository, false, $"blob {digest}").ConfigureAwait(false);
         return await response.Content.ReadAsByteArrayAsync(cancellation).ConfigureAwait(false);
+    }
+
+    public async Task<bool> BlobExistsAsync(ImageRepository repository, string digest, CancellationToken cancellation)
+    {
+        using var response = await SendAsync(repository, Scope(repository, true),
+            () => new HttpRequestMessage(HttpMethod.Head, Url(repository, $"/v2/{repository.Path}/blobs/{digest}")), true, cancellation).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        await EnsureAsync(response, repository, true, $"blob {digest}").ConfigureAwait(false);
+        return true;
+    }
+
+    public async Task UploadBlobAsync(ImageRepository repository, string digest, Func<Stream> open, CancellationToken cancellation)
+    {
+        var scope = Scope(repository, true);
+        using var start = await SendAsync(repository, scope,
+            () => new HttpRequestMessage(HttpMethod.Post, Url(repository, $"/v2/{repository.Path}/blobs/uploads/")) { Content = new ByteArrayContent(Array.Empty<byte>()) },
+            true, cancellation).ConfigureAwait(false);
+        await EnsureAsync(start, repository, true, "start an upload").ConfigureAwait(false);
+        var location = start.Headers.Location ?? throw new X0Exception(ErrorIds.RegistryProtocolError, X0ErrorCategory.ProtocolError,
+            "a Location header in the answer to POST /blobs/uploads/", "none", "Check the registry's version and status", repository.Registry);
+        var uri = location.IsAbsoluteUri ? location : new Uri(new Uri(Url(repository, "/")), location);
+        var put = new UriBuilder(uri);
+        put.Query = (string.IsNullOrEmpty(put.Query) ? string.Empty : put.Query.TrimStart('?') + "&") + "digest=" + Uri.EscapeDataString(digest);
+        using var done = await SendAsync(repository, scope, () =>
+        {
+            var content = new StreamContent(open(), 1 << 16);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            return new HttpRequestMessage(HttpMethod.Put, put.Uri) { Content = content };
+        }, true, cancellation).ConfigureAwait(false);
+        await EnsureAsync(done, repository, true, $"upload of blob {digest}").ConfigureAwait(false);
     }
 
     private string Url(ImageRepository repository, string path) =>

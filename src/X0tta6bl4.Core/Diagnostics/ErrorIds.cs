@@ -54,6 +54,9 @@ public static class ErrorIds
     public const string ImageNotFound = "X0.ImageNotFound";
     public const string ImagePushFailed = "X0.ImagePushFailed";
     public const string ImageDigestMismatch = "X0.ImageDigestMismatch";
+    public const string ImageSecretMissing = "X0.ImageSecretMissing";
+    public const string DockerfileSyntaxUnsupported = "X0.DockerfileSyntaxUnsupported";
+    public const string ImagePlatformUnsupported = "X0.ImagePlatformUnsupported";
     public const string RegistryAuthenticationFailed = "X0.RegistryAuthenticationFailed";
     public const string RegistryPermissionDenied = "X0.RegistryPermissionDenied";
     public const string RegistryUnavailable = "X0.RegistryUnavailable";

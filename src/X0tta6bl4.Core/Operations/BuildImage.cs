@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Semver;
 using X0tta6bl4.Core.Config;
 using X0tta6bl4.Core.Containers;
+using X0tta6bl4.Core.Containers.BuildKit;
 using X0tta6bl4.Core.Diagnostics;
 using X0tta6bl4.Core.Versioning;
 
@@ -34,6 +35,16 @@ public sealed record BuildImageRequest
     public string? SourceTag { get; init; }
     /// <summary>Process environment (DOCKER_HOST, GITHUB_*, DOCKER_CONFIG…); injected for tests.</summary>
     public required IReadOnlyDictionary<string, string?> Environment { get; init; }
+    /// <summary>Build secrets by id (in addition to images.secrets).</summary>
+    public IReadOnlyDictionary<string, BuildSecret> Secrets { get; init; } = new Dictionary<string, BuildSecret>();
+    /// <summary>Images whose inline cache to reuse ("self": this build's own tags); null: images.cache_from.</summary>
+    public IReadOnlyList<string>? CacheFrom { get; init; }
+    /// <summary>Write the inline cache into the image; null: images.inline_cache (on by default).</summary>
+    public bool? InlineCache { get; init; }
+    /// <summary>os/arch platforms; null: images.platforms, else the engine's own.</summary>
+    public IReadOnlyList<string>? Platforms { get; init; }
+    /// <summary>Network of RUN steps: default, none or host; null: none on an engine without a bridge network.</summary>
+    public string? Network { get; init; }
 }
 
 /// <summary>Everything a build will do, found by read-only checks. -WhatIf shows exactly this.</summary>
@@ -64,6 +75,14 @@ public sealed class BuildImagePlan
     internal DockerEndpointSettings? Endpoint { get; init; }
     internal IReadOnlyDictionary<string, RegistryCredential> PullCredentials { get; init; } = new Dictionary<string, RegistryCredential>();
 
+    public ImageBuilder Builder { get; init; } = ImageBuilder.BuildKit;
+    public IReadOnlyList<string> Platforms { get; init; } = Array.Empty<string>();
+    /// <summary>Secrets by id; each says where its value comes from, never the value.</summary>
+    public IReadOnlyDictionary<string, BuildSecret> Secrets { get; init; } = new Dictionary<string, BuildSecret>();
+    public IReadOnlyList<string> CacheFrom { get; init; } = Array.Empty<string>();
+    public bool InlineCache { get; init; }
+    public string? NetworkMode { get; init; }
+
     public IReadOnlyList<string> References => Tags.Names.Select(Repository.Reference).ToList();
 
     public string Describe()
@@ -80,7 +99,11 @@ public sealed class BuildImagePlan
             {
                 lines.Add($"  context: {s.Files} files, {s.Directories} directories, {s.Links} links, {FormatBytes(s.Bytes)}");
             }
-            if (Engine is { } e) lines.Add($"  engine: Docker {e.ServerVersion} at {e.Endpoint} (API {e.ApiVersion})");
+            if (Engine is { } e) lines.Add($"  engine: Docker {e.ServerVersion} at {e.Endpoint} (API {e.ApiVersion}), {(Builder == ImageBuilder.BuildKit ? "BuildKit" : $"classic builder: {e.NoBuildKitReason}")}");
+            if (Platforms.Count > 0) lines.Add($"  platforms: {string.Join(", ", Platforms)}");
+            foreach (var secret in Secrets.Values) lines.Add($"  secret {secret}");
+            if (CacheFrom.Count > 0) lines.Add($"  cache from: {string.Join(", ", CacheFrom)}");
+            if (InlineCache) lines.Add("  inline cache: written into the image");
         }
         lines.Add($"  source: {TagPolicy.Describe(Source.Context)} via {Source.Origin}");
         foreach (var t in Tags.Tags)
@@ -94,6 +117,7 @@ public sealed class BuildImagePlan
             };
             lines.Add($"  tag {t.Tag}  ({t.Reason}){registry}");
         }
+        foreach (var t in Tags.Skipped ?? Array.Empty<ImageTagDecision>()) lines.Add($"  no tag {t.Tag}: {t.Reason}");
         if (!Promote)
         {
             foreach (var l in Labels.OrderBy(l => l.Key, StringComparer.Ordinal)) lines.Add($"  label {l.Key}={l.Value}");
@@ -125,6 +149,8 @@ public sealed record BuildImageResult
     public bool Pushed { get; init; }
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     public IReadOnlyList<TagOutcome> TagOutcomes { get; init; } = Array.Empty<TagOutcome>();
+    /// <summary>The platforms of a manifest list, as os/arch[/variant]; empty for a single image.</summary>
+    public IReadOnlyList<string> Platforms { get; init; } = Array.Empty<string>();
 }
 
 /// <summary>
@@ -142,7 +168,8 @@ public sealed class BuildImage
     public BuildImage(Func<DockerEndpointSettings, IImageEngine>? engineFactory = null,
         Func<RegistryCredential?, bool, IRegistryClient>? registryFactory = null)
     {
-        _engineFactory = engineFactory ?? (s => new DockerImageEngine(s));
+        _engineFactory = engineFactory ?? (s => new DockerImageEngine(s, System.Environment.GetEnvironmentVariables()
+            .Cast<System.Collections.DictionaryEntry>().ToDictionary(e => (string)e.Key, e => (string?)e.Value)));
         _registryFactory = registryFactory ?? ((c, http) => new RegistryClient(c, http));
     }
 
@@ -231,6 +258,16 @@ public sealed class BuildImage
             engineInfo = await engine.ConnectAsync(ct).ConfigureAwait(false);
         }
         context.Log.Verbose($"Docker {engineInfo.ServerVersion} at {engineInfo.Endpoint}, API {engineInfo.ApiVersion} ({engineInfo.Os}/{engineInfo.Architecture})");
+        var features = PlanBuildFeatures(request, settings, context, root, repository, tags, engineInfo,
+            await File.ReadAllTextAsync(buildContext.DockerfilePath, ct).ConfigureAwait(false), buildContext.DockerfilePath);
+        foreach (var cacheRepository in features.CacheFrom.Select(CacheRepository))
+        {
+            if (cacheRepository is null || pullCredentials.ContainsKey(cacheRepository.Registry)) continue;
+            if (await resolver.ResolveAsync(cacheRepository, cacheRepository.Registry == repository.Registry ? request.Credential : null, ct).ConfigureAwait(false) is { } found)
+            {
+                pullCredentials[cacheRepository.Registry] = found;
+            }
+        }
 
         var push = request.Push && tags.PushAllowed;
         PublicationPlan? registryState = null;
@@ -268,7 +305,79 @@ public sealed class BuildImage
             PlainHttp = plainHttp,
             Endpoint = endpoint,
             PullCredentials = pullCredentials,
+            Builder = features.Builder,
+            Platforms = features.Platforms,
+            Secrets = features.Secrets,
+            CacheFrom = features.CacheFrom,
+            InlineCache = features.InlineCache,
+            NetworkMode = features.Network,
         };
+    }
+
+    private sealed record BuildFeatures(ImageBuilder Builder, IReadOnlyList<string> Platforms, IReadOnlyDictionary<string, BuildSecret> Secrets,
+        IReadOnlyList<string> CacheFrom, bool InlineCache, string? Network);
+
+    /// <summary>Builder, secrets, cache and platforms, each checked read-only against what the engine can do.</summary>
+    private static BuildFeatures PlanBuildFeatures(BuildImageRequest request, ImageSettings settings, X0Context context, string root,
+        ImageRepository repository, ImageTagPlan tags, EngineInfo engine, string dockerfile, string dockerfilePath)
+    {
+        var builder = engine.BuildKit ? ImageBuilder.BuildKit : ImageBuilder.Classic;
+        DockerfileFeatures.Check(dockerfile, dockerfilePath, engine, builder);
+        var secrets = new Dictionary<string, BuildSecret>(StringComparer.Ordinal);
+        foreach (var (id, source) in settings.Secrets) secrets[id] = BuildSecret.Parse(id, source, root, request.Environment);
+        foreach (var (id, secret) in request.Secrets) secrets[id] = secret;
+        foreach (var secret in secrets.Values) secret.Check();
+        var platforms = (request.Platforms ?? settings.Platforms).Distinct(StringComparer.Ordinal).ToList();
+        var cacheFrom = (request.CacheFrom ?? settings.CacheFrom)
+            .SelectMany(c => c == "self" ? tags.Names.Select(repository.Reference) : new[] { c }).Distinct(StringComparer.Ordinal).ToList();
+        if (builder == ImageBuilder.Classic)
+        {
+            var needs = new[] { (secrets.Count > 0, "build secrets"), (cacheFrom.Count > 0, "cache import"), (platforms.Count > 0, "-Platform") }
+                .Where(n => n.Item1).Select(n => n.Item2).ToList();
+            if (needs.Count > 0)
+            {
+                throw new X0Exception(ErrorIds.ImagePlatformUnsupported, X0ErrorCategory.NotImplemented,
+                    $"an engine with BuildKit for {string.Join(", ", needs)}", $"{engine.NoBuildKitReason}",
+                    "Build on Docker 18.09 or later on Linux, or drop those options", engine.Endpoint);
+            }
+            context.Log.Warning($"The engine has no BuildKit ({engine.NoBuildKitReason}): building with the classic builder.");
+            return new BuildFeatures(builder, platforms, secrets, cacheFrom, false, request.Network);
+        }
+        if (platforms.Count > 1 && !(request.Push && tags.PushAllowed))
+        {
+            // The engine's image store holds one platform per image: the list can only be assembled in a registry.
+            throw new X0Exception(ErrorIds.ImagePlatformUnsupported, X0ErrorCategory.InvalidOperation,
+                $"-Push for {string.Join(" + ", platforms)} as one manifest list",
+                request.Push ? $"a build that may not be pushed ({tags.PushBlockedReason})"
+                    : $"no -Push: Docker {engine.ServerVersion}'s image store holds one platform per image, so the list exists only in a registry",
+                "Add -Push, or build one -Platform at a time", engine.Endpoint);
+        }
+        var network = request.Network;
+        if (network is null && !engine.HasBridgeNetwork)
+        {
+            network = "none";
+            context.Log.Verbose("The engine has no bridge network (dockerd --bridge=none): RUN steps run with network none.");
+        }
+        var inlineCache = request.InlineCache ?? settings.InlineCache;
+        if (inlineCache) DockerfileFeatures.CheckInlineCache(dockerfile, dockerfilePath, engine);
+        return new BuildFeatures(builder, platforms, secrets, cacheFrom, inlineCache, network);
+    }
+
+    private static ImageRepository? CacheRepository(string reference)
+    {
+        var name = reference;
+        var at = name.IndexOf('@');
+        if (at >= 0) name = name[..at];
+        var colon = name.LastIndexOf(':');
+        if (colon > name.LastIndexOf('/')) name = name[..colon];
+        try
+        {
+            return ImageRepository.Parse(name);
+        }
+        catch (X0Exception)
+        {
+            return null;
+        }
     }
 
     private async Task<BuildImagePlan> PlanPromoteAsync(BuildImageRequest request, X0Context context, string root, ImageRepository repository,
@@ -341,7 +450,13 @@ public sealed class BuildImage
 
         using var engine = _engineFactory(plan.Endpoint!);
         await engine.ConnectAsync(ct).ConfigureAwait(false);
-        var imageId = await BuildAsync(engine, plan, context).ConfigureAwait(false);
+        if (plan.Platforms.Count > 1)
+        {
+            return await BuildManifestListAsync(engine, registry ?? throw new X0Exception(ErrorIds.ImagePlatformUnsupported, X0ErrorCategory.OperationStopped,
+                "the push a manifest list of several platforms needs", "the push was declined", "Confirm the push, or build one -Platform at a time", plan.Repository.Name),
+                plan, context).ConfigureAwait(false);
+        }
+        var imageId = await BuildAsync(engine, plan, plan.Platforms.FirstOrDefault(), context).ConfigureAwait(false);
         var image = await engine.InspectAsync(imageId, ct).ConfigureAwait(false)
             ?? throw new X0Exception(ErrorIds.ImageBuildFailed, X0ErrorCategory.InvalidResult, $"image {imageId} after the build",
                 "no such image in the engine", "Run the build again", imageId);
@@ -376,16 +491,49 @@ public sealed class BuildImage
         };
     }
 
-    private static async Task<string> BuildAsync(IImageEngine engine, BuildImagePlan plan, X0Context context)
+    /// <summary>
+    /// Each platform built on its own and uploaded by digest, then one manifest list under every tag,
+    /// verified: what buildx does with a multi-platform builder, on an engine that stores one platform per image.
+    /// </summary>
+    private static async Task<BuildImageResult> BuildManifestListAsync(IImageEngine engine, IRegistryClient registry, BuildImagePlan plan, X0Context context)
+    {
+        var ct = context.Cancellation;
+        var publisher = new MultiPlatformImage(engine, registry);
+        var manifests = new List<PlatformManifest>();
+        foreach (var platform in plan.Platforms)
+        {
+            var id = await BuildAsync(engine, plan, platform, context).ConfigureAwait(false);
+            context.Progress.Report(new X0Progress(Activity, $"Uploading {platform} to {plan.Repository.Registry}", 90));
+            manifests.Add(await publisher.UploadAsync(plan.Repository, id, context.Log, ct).ConfigureAwait(false));
+        }
+        var list = MultiPlatformImage.ManifestList(manifests);
+        var publication = new ImagePublication(registry);
+        var state = await publication.ReadAsync(plan.Repository, list.Digest, plan.Tags.Names, ct).ConfigureAwait(false);
+        foreach (var tag in state.Pending)
+        {
+            await registry.PutManifestAsync(plan.Repository, tag.Tag, list, ct).ConfigureAwait(false);
+        }
+        context.Progress.Report(new X0Progress(Activity, $"Verifying digests in {plan.Repository.Registry}", 98));
+        await publication.VerifyAsync(plan.Repository, list.Digest, plan.Tags.Names, ct).ConfigureAwait(false);
+        context.Log.Verbose($"Verified: {plan.Tags.Names.Count} tag(s) name the manifest list {list.Digest} of {string.Join(", ", manifests.Select(m => m.Platform))}");
+        context.Progress.Report(new X0Progress(Activity, "Done", 100, Completed: true));
+        return new BuildImageResult
+        {
+            Repository = plan.Repository,
+            Tags = plan.Tags.Names,
+            Digest = list.Digest,
+            Target = plan.Target,
+            Pushed = true,
+            Labels = plan.Labels,
+            TagOutcomes = state.Tags.Select(t => new TagOutcome(t.Tag, list.Digest, t.State)).ToList(),
+            Platforms = manifests.Select(m => m.Platform).ToList(),
+        };
+    }
+
+    private static async Task<string> BuildAsync(IImageEngine engine, BuildImagePlan plan, string? platform, X0Context context)
     {
         var ct = context.Cancellation;
         var total = plan.ContextSummary?.Bytes ?? 0;
-        var interpreter = new BuildStreamInterpreter(line =>
-        {
-            if (line.Trim().Length > 0) context.Log.Verbose(line);
-        });
-        interpreter.StepStarted += (n, m, instruction) =>
-            context.Progress.Report(new X0Progress(Activity, $"Step {n}/{m}: {instruction}", 15 + (int)(80.0 * (n - 1) / Math.Max(1, m))));
         var sent = new Progress<long>(bytes => context.Progress.Report(new X0Progress("Sending build context",
             $"{BuildImagePlan.FormatBytes(bytes)} of {BuildImagePlan.FormatBytes(total)}", total > 0 ? (int)Math.Min(100, 100 * bytes / total) : -1, Id: 1, ParentId: 0,
             Completed: total > 0 && bytes >= total)));
@@ -393,23 +541,72 @@ public sealed class BuildImage
 
         var spec = new ImageBuildSpec
         {
+            Builder = plan.Builder,
             Dockerfile = plan.Context!.DockerfileName,
-            References = plan.References,
+            // A platform of a manifest list is pushed by digest only: no tag ever names it alone.
+            References = plan.Platforms.Count > 1 ? Array.Empty<string>() : plan.References,
             Target = plan.Target,
             BuildArgs = plan.BuildArgs,
             Labels = plan.Labels,
             NoCache = plan.NoCache,
             Pull = plan.Pull,
             RegistryCredentials = plan.PullCredentials,
+            Platform = platform,
+            CacheFrom = plan.CacheFrom,
+            InlineCache = plan.InlineCache,
+            NetworkMode = plan.NetworkMode,
+            Secrets = plan.Secrets,
         };
+        var what = plan.Repository.Name + (plan.Target is null ? string.Empty : $" (target {plan.Target})") + (platform is null ? string.Empty : $" for {platform}");
         var watch = Stopwatch.StartNew();
-        await using (var tar = plan.Context.OpenTarStream(sent, ct))
+        string id;
+        var buildContext = plan.Builder == ImageBuilder.BuildKit ? plan.Context.ForBuildKit() : plan.Context;
+        await using (var tar = buildContext.OpenTarStream(sent, ct))
         {
-            await engine.BuildAsync(spec, tar, interpreter.Accept, ct).ConfigureAwait(false);
+            id = plan.Builder == ImageBuilder.BuildKit
+                ? await BuildWithBuildKitAsync(engine, spec, tar, what, context).ConfigureAwait(false)
+                : await BuildClassicAsync(engine, spec, tar, what, context).ConfigureAwait(false);
         }
-        var id = interpreter.Complete(plan.Repository.Name + (plan.Target is null ? string.Empty : $" (target {plan.Target})"));
         context.Log.Verbose($"Built {id} in {watch.Elapsed.TotalSeconds:0.0} s");
         return id;
+    }
+
+    private static async Task<string> BuildWithBuildKitAsync(IImageEngine engine, ImageBuildSpec spec, Stream tar, string what, X0Context context)
+    {
+        var interpreter = new BuildKitStreamInterpreter(line => context.Log.Verbose(line));
+        interpreter.StepStarted += step => context.Progress.Report(new X0Progress(Activity,
+            $"#{step.Number} {step.Name}{(step.Cached ? " (cached)" : string.Empty)}", 15 + (int)(80.0 * step.Completed / Math.Max(1, step.Known))));
+        interpreter.Transfer += (step, task, current, totalBytes) => context.Progress.Report(new X0Progress(step,
+            totalBytes > 0 ? $"{task}: {BuildImagePlan.FormatBytes(current)} of {BuildImagePlan.FormatBytes(totalBytes)}" : $"{task}: {BuildImagePlan.FormatBytes(current)}",
+            totalBytes > 0 ? (int)Math.Min(100, 100 * current / totalBytes) : -1, Id: 3, ParentId: 0));
+        if (engine is DockerImageEngine docker) docker.OnSessionRequest = request => context.Log.Verbose($"The build asked for {request}");
+        await engine.BuildAsync(spec, tar, interpreter.Accept, context.Cancellation).ConfigureAwait(false);
+        string id;
+        try
+        {
+            id = interpreter.Complete(what);
+        }
+        catch (X0Exception ex) when (spec.Platform is { } platform && ex.Found.Contains("exec format error", StringComparison.Ordinal))
+        {
+            throw new X0Exception(ErrorIds.ImagePlatformUnsupported, X0ErrorCategory.NotImplemented,
+                $"an engine that runs {platform} programs for the RUN steps of {what}", ex.Found,
+                $"Register QEMU emulators on the engine's host (apt-get install qemu-user-static binfmt-support), or build {platform} on an engine of that architecture",
+                platform, ex);
+        }
+        context.Log.Verbose($"BuildKit: {interpreter.StepNames.Count} steps, {interpreter.CachedSteps} from the cache");
+        return id;
+    }
+
+    private static async Task<string> BuildClassicAsync(IImageEngine engine, ImageBuildSpec spec, Stream tar, string what, X0Context context)
+    {
+        var interpreter = new BuildStreamInterpreter(line =>
+        {
+            if (line.Trim().Length > 0) context.Log.Verbose(line);
+        });
+        interpreter.StepStarted += (n, m, instruction) =>
+            context.Progress.Report(new X0Progress(Activity, $"Step {n}/{m}: {instruction}", 15 + (int)(80.0 * (n - 1) / Math.Max(1, m))));
+        await engine.BuildAsync(spec, tar, interpreter.Accept, context.Cancellation).ConfigureAwait(false);
+        return interpreter.Complete(what);
     }
 
     private static async Task<(string Digest, List<TagOutcome> Outcomes)> PushAsync(IImageEngine engine, IRegistryClient registry,

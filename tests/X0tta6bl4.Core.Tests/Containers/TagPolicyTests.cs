@@ -1,6 +1,7 @@
 using Semver;
 using X0tta6bl4.Core.Containers;
 using X0tta6bl4.Core.Diagnostics;
+using X0tta6bl4.Core.Tests.Infrastructure;
 using X0tta6bl4.Core.Versioning;
 
 namespace X0tta6bl4.Core.Tests.Containers;
@@ -25,6 +26,15 @@ public sealed class TagPolicyTests
         { "workflow_dispatch", "refs/heads/main", null, "edge sha-1a2b3c4", true },
         { "workflow_dispatch", "refs/tags/v3.2.0", null, "3.2.0 v3.2.0 3.2 3 latest sha-1a2b3c4", true },
         { "push", "refs/tags/nightly", null, "nightly sha-1a2b3c4", true },
+        // Build metadata never becomes a pre-release-looking suffix (metadata-action's {{version}} drops it too).
+        { "push", "refs/tags/v1.2.3+build.5", null, "1.2.3 v1.2.3 1.2 1 latest sha-1a2b3c4", true },
+        { "push", "refs/tags/v1.2.3+build.5", "prod", "prod-v1.2.3 prod-sha-1a2b3c4", true },
+        { "push", "refs/tags/v2.0.0-rc.1+exp.sha.5114f85", null, "2.0.0-rc.1 v2.0.0-rc.1 sha-1a2b3c4", true },
+        // Each run of invalid characters becomes one '-'.
+        { "push", "refs/heads/renovate/@types/node", null, "renovate-types-node sha-1a2b3c4", true },
+        // A branch called latest does not get latest.
+        { "push", "refs/heads/latest", null, "sha-1a2b3c4", true },
+        { "push", "refs/tags/latest", null, "sha-1a2b3c4", true },
     };
 
     [Theory]
@@ -75,9 +85,130 @@ public sealed class TagPolicyTests
     {
         var release = new ImageTagContext { Kind = GitRefKind.Tag, Version = SemVersion.Parse("2.1.0"), Sha = Sha };
         Assert.Equal(new[] { "2.1.0", "v2.1.0", "sha-1a2b3c4" },
-            TagPolicy.Compute(release, new ImageTagRules { FloatingTags = false, Latest = false }).Names);
+            TagPolicy.Compute(release, new ImageTagRules { FloatingMinor = false, FloatingMajor = false, Latest = false }).Names);
         var pr = new ImageTagContext { Kind = GitRefKind.PullRequest, PullRequest = 7, Sha = Sha };
         Assert.True(TagPolicy.Compute(pr, new ImageTagRules { PushPullRequests = true }).PushAllowed);
+    }
+
+    [Theory]
+    [InlineData("schedule", "{}", "edge sha-1a2b3c4")]
+    [InlineData("schedule", """{"repository":{"default_branch":"main"}}""", "edge sha-1a2b3c4")]
+    [InlineData("issues", "{}", "edge sha-1a2b3c4")]
+    [InlineData("push", "{}", "main sha-1a2b3c4")]
+    public void a_schedule_run_without_a_repository_payload_is_on_the_default_branch(string eventName, string payload, string expected)
+    {
+        using var dir = new TempDirectory();
+        var eventPath = dir.PathOf("event.json");
+        File.WriteAllText(eventPath, payload);
+        var env = new Dictionary<string, string?>
+        {
+            ["GITHUB_ACTIONS"] = "true", ["GITHUB_REF"] = "refs/heads/main", ["GITHUB_EVENT_NAME"] = eventName,
+            ["GITHUB_SHA"] = Sha, ["GITHUB_EVENT_PATH"] = eventPath,
+        };
+        var context = ImageSourceReader.FromActions(env, new TagFormat("v{version}")).Context;
+        var plan = TagPolicy.Compute(context, new ImageTagRules());
+        Assert.Equal(expected, string.Join(' ', plan.Names));
+        if (eventName == "schedule" && payload == "{}") Assert.Contains("schedule events run on the default branch", plan.Tags[0].Reason);
+    }
+
+    [Theory]
+    [InlineData("renovate/@types/node", "renovate-types-node")]
+    [InlineData("feat//double--slash", "feat-double--slash")]
+    [InlineData("user/ümlaut branch", "user-mlaut-branch")]
+    [InlineData("@scope/pkg", "scope-pkg")]
+    public void each_run_of_invalid_characters_becomes_one_dash(string branch, string tag) =>
+        Assert.Equal(tag, ImageRepository.SanitizeTag(branch));
+
+    [Fact]
+    public void a_branch_named_latest_never_gets_latest_and_the_plan_says_why()
+    {
+        foreach (var rules in new[] { new ImageTagRules(), new ImageTagRules { NamedBranches = new[] { "latest" } } })
+        {
+            var branch = new ImageTagContext { Kind = GitRefKind.Branch, RefName = "latest", DefaultBranch = "main", Sha = Sha };
+            var plan = TagPolicy.Compute(branch, rules);
+            Assert.Equal(new[] { "sha-1a2b3c4" }, plan.Names);
+            var skipped = Assert.Single(plan.Skipped!);
+            Assert.Equal("latest", skipped.Tag);
+            Assert.Contains("kept for releases", skipped.Reason);
+        }
+        var noSha = new ImageTagContext { Kind = GitRefKind.Branch, RefName = "latest", DefaultBranch = "main" };
+        var ex = Assert.Throws<X0Exception>(() => TagPolicy.Compute(noSha, new ImageTagRules()));
+        Assert.Contains("kept for releases", ex.Found);
+        // The default branch given latest on purpose keeps it.
+        var main = new ImageTagContext { Kind = GitRefKind.Branch, RefName = "main", DefaultBranch = "main", Sha = Sha };
+        Assert.Equal(new[] { "latest", "sha-1a2b3c4" }, TagPolicy.Compute(main, new ImageTagRules { DefaultBranchTag = "latest" }).Names);
+    }
+
+    [Theory]
+    [InlineData("floating_tags = \"minor\"", "2.1.0 v2.1.0 2.1 latest")]
+    [InlineData("floating_tags = [\"major\"]", "2.1.0 v2.1.0 2 latest")]
+    [InlineData("floating_tags = false", "2.1.0 v2.1.0 latest")]
+    [InlineData("floating_tags = true", "2.1.0 v2.1.0 2.1 2 latest")]
+    [InlineData("version_tags = [\"{tag}\"]\nfloating_tags = \"minor\"\nlatest = false", "v2.1.0 2.1")]
+    public void floating_tags_are_configurable_minor_only_or_major_only(string toml, string expected)
+    {
+        var release = new ImageTagContext { Kind = GitRefKind.Tag, Version = SemVersion.Parse("2.1.0") };
+        Assert.Equal(expected, string.Join(' ', TagPolicy.Compute(release, Settings(toml).Rules).Names));
+    }
+
+    [Theory]
+    [InlineData("floating_tags = \"patch\"", "floating_tags")]
+    [InlineData("floating_tags = 2", "floating_tags")]
+    [InlineData("version_tags = [\"stable\"]", "version_tags")]
+    public void invalid_tag_settings_are_refused_naming_the_key(string toml, string key)
+    {
+        var ex = Assert.Throws<X0Exception>(() => Settings(toml));
+        Assert.Equal(ErrorIds.ConfigInvalid, ex.ErrorId);
+        Assert.Equal(key, ex.Target);
+    }
+
+    /// <summary>The reference pipeline's docker.yml tag set, from configuration alone.</summary>
+    public static TheoryData<string, string, string?, string, bool> SeedContexts => new()
+    {
+        { "push", "refs/heads/develop", null, "develop", true },
+        { "push", "refs/heads/main", null, "latest", true },
+        { "push", "refs/tags/v3.2.0", null, "v3.2.0", true },
+        { "push", "refs/tags/v3.2.0", "prod", "prod-v3.2.0", true },
+        { "pull_request", "refs/pull/12/merge", null, "pr-12", false },
+        { "pull_request", "refs/pull/12/merge", "prod", "prod-pr-12", false },
+    };
+
+    public const string SeedTagSettings = """
+        default_branch_tag = "latest"
+        named_branches = ["develop"]
+        other_branches = false
+        sha_tag = false
+        floating_tags = false
+        latest = false
+        version_tags = ["{tag}"]
+        """;
+
+    [Theory]
+    [MemberData(nameof(SeedContexts))]
+    public void configuration_alone_expresses_the_reference_pipelines_tag_set(string eventName, string gitRef, string? target, string expected, bool pushed)
+    {
+        using var dir = new TempDirectory();
+        var eventPath = dir.PathOf("event.json");
+        File.WriteAllText(eventPath, """{"repository":{"default_branch":"main"},"pull_request":{"number":12}}""");
+        var env = new Dictionary<string, string?>
+        {
+            ["GITHUB_ACTIONS"] = "true", ["GITHUB_REF"] = gitRef, ["GITHUB_EVENT_NAME"] = eventName, ["GITHUB_SHA"] = Sha, ["GITHUB_EVENT_PATH"] = eventPath,
+        };
+        var context = ImageSourceReader.FromActions(env, new TagFormat("v{version}")).Context with { Target = target };
+        var plan = TagPolicy.Compute(context, Settings(SeedTagSettings).Rules);
+        Assert.Equal(expected, string.Join(' ', plan.Names));
+        Assert.Equal(pushed, plan.PushAllowed);
+        // A feature branch gets no tag of its own under these rules: that is an explained error, not an empty push.
+        var feature = context with { Kind = GitRefKind.Branch, RefName = "feat/x", Version = null, PullRequest = null };
+        Assert.Equal(ErrorIds.ImageTagsEmpty, Assert.Throws<X0Exception>(() => TagPolicy.Compute(feature, Settings(SeedTagSettings).Rules)).ErrorId);
+    }
+
+    private static ImageSettings Settings(string imagesToml)
+    {
+        using var dir = new TempDirectory();
+        dir.Write("x0tta6bl4.toml", "[images]\n" + imagesToml + "\n");
+        ImageSettings.Register();
+        return ImageSettings.From(X0tta6bl4.Core.Config.ConfigLoader.Load(dir.Root));
     }
 
     [Fact]

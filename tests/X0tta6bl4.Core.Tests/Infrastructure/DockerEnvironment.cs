@@ -96,7 +96,8 @@ public sealed class DockerEnvironment : IAsyncLifetime
             "--storage-driver=vfs", "--iptables=false", "--ip-masq=false", "--bridge=none",
             "--data-root", Path.Combine(_root!, "data"), "--exec-root", Path.Combine(_root!, "exec"),
             "--pidfile", Path.Combine(_root!, "docker.pid"), "-H", "unix://" + socket,
-            "--config-file", WriteFile("daemon.json", "{}"),
+            // BuildKit as the engine's default builder too (the module asks for it per build either way).
+            "--config-file", WriteFile("daemon.json", """{ "features": { "buildkit": true } }"""),
         };
         var log = Path.Combine(_root!, "dockerd.log");
         Start(dockerd, args, log);
