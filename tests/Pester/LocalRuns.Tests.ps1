@@ -233,7 +233,29 @@ Describe 'Local run history' {
         }
         $runs = Get-X0Run -Local -Workflow Get-X0ReleaseNote
         $runs.Count | Should -Be 3
+        ($runs.Path | Sort-Object) | Should -Be ($repos | Sort-Object)
         $runs.Conclusion | Should -Be @('success', 'success', 'success')
+    }
+
+    It 'records the -Path project of Invoke-X0Test, not the current directory, also when -Path does not exist' {
+        $here = New-X0GitRepository -From (Get-X0SamplePath) -Name 'cwd'
+        $project = New-X0GitRepository -From (Get-X0SamplePath) -Name 'tested' -WithRemote
+        $missing = Join-Path $here 'no-such-project'
+        Push-Location $here
+        try {
+            Invoke-X0Test -Path $project -Gate Lint -ErrorAction SilentlyContinue | Out-Null
+            Invoke-X0Test -Path $missing -ErrorAction SilentlyContinue | Out-Null
+        } finally {
+            Pop-Location
+        }
+        $gone, $tested = Get-X0Run -Local -Workflow Invoke-X0Test
+        $tested.Path | Should -Be $project
+        $tested.Commit | Should -Be (& git -C $project rev-parse HEAD)
+        $tested.Remote | Should -Be "$project-origin.git"
+        $gone.Path | Should -Be $missing
+        $gone.Conclusion | Should -Be 'failure'
+        $gone.Commit | Should -BeNullOrEmpty -Because 'a folder that does not exist is in no repository, whatever the current directory is'
+        $gone.Repository | Should -Be $missing
     }
 
     It 'records nothing with X0_RUN_RECORDING=0' {

@@ -83,9 +83,12 @@ public static class LocalRunRecorder
     public static LocalRunEntry WithGit(LocalRunEntry entry, IX0Log log)
     {
         if (entry.Path is null || (entry.Branch is not null && entry.Commit is not null && entry.Remote is not null)) return entry;
+        // A path that does not exist has no repository: looking upwards would find another one's.
+        var start = Directory.Exists(entry.Path) ? entry.Path : File.Exists(entry.Path) ? Path.GetDirectoryName(entry.Path) : null;
+        if (start is null) return entry;
         try
         {
-            var gitDir = Repository.Discover(entry.Path);
+            var gitDir = Repository.Discover(start);
             if (gitDir is null) return entry;
             using var repo = new Repository(gitDir);
             var remote = entry.Remote ?? repo.Network.Remotes["origin"]?.Url;
