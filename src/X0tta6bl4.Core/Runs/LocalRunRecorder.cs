@@ -19,6 +19,7 @@ public static class LocalRunRecorder
     /// moves them into the store in the background: the journal stays small, the cmdlet does not wait.
     /// </summary>
     public const int FoldThreshold = 200;
+    private static int _folding;
 
     /// <summary>Writes the run to the journal; returns its journal id, or null when not recorded.</summary>
     public static string? Record(LocalRunEntry entry, IReadOnlyDictionary<string, string?> environment, IX0Log log)
@@ -64,8 +65,10 @@ public static class LocalRunRecorder
         {
             return;
         }
-        // Not awaited: if the process exits first, the transaction is rolled back and the runs simply
-        // stay in the journal for the next fold. Silent: its warnings would have no pipeline to go to.
+        // One at a time per process. Not awaited: if the process exits first, the transaction is rolled
+        // back and the runs simply stay in the journal for the next fold. Silent: its warnings would
+        // have no pipeline to go to.
+        if (Interlocked.Exchange(ref _folding, 1) == 1) return;
         _ = Task.Run(() =>
         {
             try
@@ -75,6 +78,10 @@ public static class LocalRunRecorder
             catch (Exception)
             {
                 // Best effort by design; the journal keeps the runs.
+            }
+            finally
+            {
+                Volatile.Write(ref _folding, 0);
             }
         });
     }

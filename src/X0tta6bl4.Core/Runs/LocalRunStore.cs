@@ -245,10 +245,10 @@ public sealed class LocalRunStore : IHttpResponseCache, IDisposable
         $"The run store {path} cannot be used ({reason.Trim()}); this run is not recorded. Make the file and its folder writable, or set X0_STATE_DIR to a writable folder.";
 
     internal static string Busy(string path, int waiting) =>
-        $"The run store {path} is busy: another process holds it locked. {waiting} recorded run(s) wait in its journal ({RunJournal.FolderOf(path)}), are listed from there, and move into the store once it is free.";
+        $"The run store {path} is busy: another process holds it locked. {waiting} recorded run(s) wait in its journal ({RunJournal.FolderOf(path)}) and move into the store once it is free; Get-X0Run -Local lists them meanwhile.";
 
     internal static string NotWritable(string path, string reason, int waiting) =>
-        $"The run store {path} cannot be written ({reason.Trim()}). {waiting} recorded run(s) wait in its journal ({RunJournal.FolderOf(path)}), are listed from there, and move into the store once the file is writable again.";
+        $"The run store {path} cannot be written ({reason.Trim()}). {waiting} recorded run(s) wait in its journal ({RunJournal.FolderOf(path)}) and move into the store once the file is writable again; Get-X0Run -Local lists them meanwhile.";
 
     private static bool IsBusy(SqliteException ex) => ex.SqliteErrorCode is 5 or 6;
 

@@ -144,6 +144,21 @@ public sealed class LocalRunStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_long_journal_is_moved_into_the_store_in_the_background_when_nobody_reads_it()
+    {
+        var env = new Dictionary<string, string?> { ["X0_STATE_DIR"] = _dir };
+        for (var i = 0; i < LocalRunRecorder.FoldThreshold; i++)
+        {
+            Assert.NotNull(LocalRunRecorder.Record(Entry(path: null, summary: "run " + i), env, new CapturingLog()));
+        }
+        // The recording that found the threshold reached started a fold and returned without waiting for it.
+        for (var waited = 0; RunJournal.Count(DbPath) > 0 && waited < 600; waited++) await Task.Delay(100, TestContext.Current.CancellationToken);
+        Assert.Equal(0, RunJournal.Count(DbPath));
+        using var store = LocalRunStore.Open(DbPath);
+        Assert.Equal(LocalRunRecorder.FoldThreshold, store.Count());
+    }
+
+    [Fact]
     public void The_journal_holds_no_secret_either()
     {
         var secret = SecretRedactor.Register("ghp_journaltest_" + Guid.NewGuid().ToString("N"));
