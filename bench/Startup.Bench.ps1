@@ -183,21 +183,19 @@ function Get-LoadProfile($Case, [string] $Command) {
 
 function Get-JitCount($Case) {
     # The runtime's one line per compiled method, on the process's standard output (writing them to a
-    # file with DOTNET_JitStdOutFile crashes now and then). Counted by method name, so that the
-    # background recompilations (instrumented, Tier-1) of hot methods do not count; the lower of two
-    # runs, since now and then PowerShell refreshes its module analysis cache in the background.
-    # Each run gets an empty cache folder: pwsh replays the previous process's multi-core JIT profile
-    # from there (StartupProfileData-*), which would count the previous case's methods too.
-    $counts = foreach ($attempt in 1..2) {
-        try {
-            $cache = Join-Path $Temp "xdg-cache-$([guid]::NewGuid().ToString('N'))"
-            $run = Invoke-Case $Case @{ DOTNET_JitDisasmSummary = '1'; XDG_CACHE_HOME = $cache }
-            @($run.Output -split "`n" | Where-Object { $_ -match 'JIT compiled (.*) \[' } | ForEach-Object { $Matches[1] } | Sort-Object -Unique).Count
-        } catch {
-            Write-Host "    (JIT count for $($Case.Name) failed once: $($_.Exception.Message.Split("`n")[0]))"
-        }
+    # file with DOTNET_JitDisasmSummary's DOTNET_JitStdOutFile crashes now and then), counted by
+    # method name so that background recompilations of hot methods do not count. pwsh replays the
+    # multi-core JIT profile the previous process left in its cache folder (StartupProfileData-*):
+    # each case gets a cache folder of its own, warmed by one run, and the second run is counted.
+    $cache = Join-Path $Temp "xdg-cache-$([guid]::NewGuid().ToString('N'))"
+    try {
+        $run = $null
+        foreach ($attempt in 1..2) { $run = Invoke-Case $Case @{ DOTNET_JitDisasmSummary = '1'; XDG_CACHE_HOME = $cache } }
+        @($run.Output -split "`n" | Where-Object { $_ -match 'JIT compiled (.*) \[' } | ForEach-Object { $Matches[1] } | Sort-Object -Unique).Count
+    } catch {
+        Write-Host "    (JIT count for $($Case.Name) failed: $($_.Exception.Message.Split("`n")[0]))"
+        $null
     }
-    $counts | Measure-Object -Minimum | ForEach-Object Minimum
 }
 
 function Measure-Changelog {
