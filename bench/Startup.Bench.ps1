@@ -157,7 +157,7 @@ function Invoke-Round([object[]] $Cases) {
     for ($i = 0; $i -lt $Cases.Count; $i++) {
         # A failed run is not a measurement: run it again with its output captured, to say why.
         if ($results[$i].exit_codes[0] -ne 0) {
-            $again = & $Hyperfine -N -r 1 -i --show-output --style basic $lines[$i] 2>&1 | Out-String
+            $again = & $Hyperfine -N -r 1 -i --show-output $lines[$i] 2>&1 | Out-String
             throw "Benchmark case '$($Cases[$i].Name)' exited with $($results[$i].exit_codes[0]) under hyperfine: $($lines[$i])`n$again"
         }
     }
