@@ -8,6 +8,26 @@ BeforeAll {
     $script:SavedStateDir = $env:X0_STATE_DIR
     $script:IsRoot = $IsLinux -and (& id -u) -eq '0'
 
+    function Start-StoreLock([string] $Database) {
+        # Another process holding SQLite's write lock on the store until its standard input closes.
+        $python = if (Test-Path /usr/bin/python3) { '/usr/bin/python3' } else { (Get-Command python3 -CommandType Application).Source }
+        $code = 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute("BEGIN EXCLUSIVE"); print("locked", flush=True); sys.stdin.readline(); c.rollback()'
+        $psi = [System.Diagnostics.ProcessStartInfo]::new($python)
+        foreach ($a in '-c', $code, $Database) { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardInput = $true
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $p = [System.Diagnostics.Process]::Start($psi)
+        $line = $p.StandardOutput.ReadLine()
+        if ($line -ne 'locked') { throw "The lock holder did not start: $line $($p.StandardError.ReadToEnd())" }
+        $p
+    }
+
+    function Stop-StoreLock($Process) {
+        $Process.StandardInput.Close()
+        if (-not $Process.WaitForExit(10000)) { $Process.Kill() }
+    }
+
     function New-PyprojectFolder([string] $Name) {
         $dir = New-X0TempDirectory $Name
         Set-Content -Path (Join-Path $dir 'pyproject.toml') -Value "[project]`nname = `"demo`"`nversion = `"1.0.0`"`n" -NoNewline
@@ -122,9 +142,10 @@ Describe 'Local run history' {
         (Get-Content (Join-Path $a 'pyproject.toml') -Raw) | Should -Match 'version = "1.0.500"'
     }
 
-    It 'warns and still succeeds when the store file is read-only' {
+    It 'keeps recording when the store file is read-only, and says so when the history is listed' {
         $dir = New-PyprojectFolder 'readonly'
         Step-X0Version -Path $dir -Patch -NoCommit | Out-Null
+        Get-X0Run -Local | Out-Null   # moves the run into the store
         $db = Join-Path $env:X0_STATE_DIR 'x0tta6bl4.db'
         Test-Path $db | Should -BeTrue
         # root ignores permission bits: the immutable attribute is what stops root from writing.
@@ -133,23 +154,30 @@ Describe 'Local run history' {
             $change = Step-X0Version -Path $dir -Patch -NoCommit -WarningVariable warnings -WarningAction SilentlyContinue
             $change.Version | Should -Be '1.0.2'
             $? | Should -BeTrue
-            "$warnings" | Should -Match 'run store'
-            "$warnings" | Should -Match 'not recorded'
+            $warnings | Should -BeNullOrEmpty -Because 'the run waits in the journal; the store is not on the cmdlet''s path'
+            $listed = Get-X0Run -Local -WarningVariable listWarnings -WarningAction SilentlyContinue
+            $listed.Version | Should -Be @('1.0.2', '1.0.1')
+            "$listWarnings" | Should -Match 'cannot be written'
+            "$listWarnings" | Should -Match 'journal'
         } finally {
             if ($IsRoot) { & chattr -i $db } else { & chmod 0644 $db }
         }
-        (Get-X0Run -Local).Count | Should -Be 1
+        $runs = Get-X0Run -Local -WarningVariable after -WarningAction SilentlyContinue
+        $after | Should -BeNullOrEmpty
+        $runs.Version | Should -Be @('1.0.2', '1.0.1')
+        $runs.Id | Should -Not -Contain 0
     }
 
     It 'moves a corrupt store aside with a warning, starts a new one and still succeeds' {
         $dir = New-PyprojectFolder 'corrupt'
         $db = Join-Path $env:X0_STATE_DIR 'x0tta6bl4.db'
         [System.IO.File]::WriteAllBytes($db, [byte[]](1..4096 | ForEach-Object { $_ % 251 }))
-        $change = Step-X0Version -Path $dir -Patch -NoCommit -WarningVariable warnings -WarningAction SilentlyContinue
+        $change = Step-X0Version -Path $dir -Patch -NoCommit
         $change.Version | Should -Be '1.0.1'
+        $runs = Get-X0Run -Local -WarningVariable warnings -WarningAction SilentlyContinue
         "$warnings" | Should -Match 'damaged'
         @(Get-ChildItem $env:X0_STATE_DIR -Filter 'x0tta6bl4.db.corrupt-*').Count | Should -Be 1
-        (Get-X0Run -Local).Version | Should -Be '1.0.1'
+        $runs.Version | Should -Be '1.0.1'
     }
 
     It 'warns and still succeeds when the state folder cannot be created' {
@@ -162,10 +190,79 @@ Describe 'Local run history' {
         "$warnings" | Should -Match 'X0_STATE_DIR'
     }
 
+    It 'records without waiting while another process holds the store locked, and says the store was busy' {
+        $dir = New-PyprojectFolder 'locked'
+        Step-X0Version -Path $dir -Patch -NoCommit | Out-Null
+        Get-X0Run -Local | Out-Null   # the store exists, with that run in it
+        $holder = Start-StoreLock (Join-Path $env:X0_STATE_DIR 'x0tta6bl4.db')
+        try {
+            $change = Step-X0Version -Path $dir -Patch -NoCommit -WarningVariable warnings -WarningAction SilentlyContinue
+            $change.Version | Should -Be '1.0.2'
+            "$warnings" | Should -Not -Match 'writable' -Because 'a busy store is not a permission problem'
+            $warnings | Should -BeNullOrEmpty -Because 'the run went to the journal, which no lock holds'
+            $listed = Get-X0Run -Local -WarningVariable listWarnings -WarningAction SilentlyContinue
+            "$listWarnings" | Should -Match 'busy'
+            "$listWarnings" | Should -Not -Match 'writable'
+            $listed.Version | Should -Be @('1.0.2', '1.0.1') -Because 'runs still in the journal are listed too'
+            $holder.HasExited | Should -BeFalse -Because 'the lock was held all along'
+        } finally {
+            Stop-StoreLock $holder
+        }
+        $runs = Get-X0Run -Local -WarningVariable after -WarningAction SilentlyContinue
+        $after | Should -BeNullOrEmpty
+        $runs.Version | Should -Be @('1.0.2', '1.0.1')
+        @(Get-ChildItem (Join-Path $env:X0_STATE_DIR 'pending') -Filter *.json).Count | Should -Be 0 -Because 'the journal was moved into the store'
+    }
+
+    It 'keeps the run of a pwsh that exits right after its command' {
+        $repos = 1..3 | ForEach-Object { New-X0GitRepository -From (Get-X0SamplePath) -Name "exits-$_" }
+        $children = foreach ($repo in $repos) {
+            $cmd = "Import-Module '$(Get-X0ModulePath)'; Get-X0ReleaseNote -Path '$repo' | Out-Null; exit 0"
+            $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+            foreach ($arg in 'pwsh', '-NoProfile', '-NonInteractive', '-Command', $cmd) { $psi.ArgumentList.Add($arg) }
+            $psi.Environment['X0_STATE_DIR'] = $env:X0_STATE_DIR
+            $psi.RedirectStandardOutput = $true
+            $psi.RedirectStandardError = $true
+            $psi.WorkingDirectory = $PSScriptRoot
+            [System.Diagnostics.Process]::Start($psi)
+        }
+        foreach ($p in $children) {
+            $stderr = $p.StandardError.ReadToEndAsync()
+            $p.WaitForExit()
+            $p.ExitCode | Should -Be 0 -Because $stderr.Result
+        }
+        $runs = Get-X0Run -Local -Workflow Get-X0ReleaseNote
+        $runs.Count | Should -Be 3
+        ($runs.Path | Sort-Object) | Should -Be ($repos | Sort-Object)
+        $runs.Conclusion | Should -Be @('success', 'success', 'success')
+    }
+
+    It 'records the -Path project of Invoke-X0Test, not the current directory, also when -Path does not exist' {
+        $here = New-X0GitRepository -From (Get-X0SamplePath) -Name 'cwd'
+        $project = New-X0GitRepository -From (Get-X0SamplePath) -Name 'tested' -WithRemote
+        $missing = Join-Path $here 'no-such-project'
+        Push-Location $here
+        try {
+            Invoke-X0Test -Path $project -Gate Lint -ErrorAction SilentlyContinue | Out-Null
+            Invoke-X0Test -Path $missing -ErrorAction SilentlyContinue | Out-Null
+        } finally {
+            Pop-Location
+        }
+        $gone, $tested = Get-X0Run -Local -Workflow Invoke-X0Test
+        $tested.Path | Should -Be $project
+        $tested.Commit | Should -Be (& git -C $project rev-parse HEAD)
+        $tested.Remote | Should -Be "$project-origin.git"
+        $gone.Path | Should -Be $missing
+        $gone.Conclusion | Should -Be 'failure'
+        $gone.Commit | Should -BeNullOrEmpty -Because 'a folder that does not exist is in no repository, whatever the current directory is'
+        $gone.Repository | Should -Be $missing
+    }
+
     It 'records nothing with X0_RUN_RECORDING=0' {
         $dir = New-PyprojectFolder 'off'
         $env:X0_RUN_RECORDING = '0'
         try { Step-X0Version -Path $dir -Patch -NoCommit | Out-Null } finally { $env:X0_RUN_RECORDING = $null }
         Test-Path (Join-Path $env:X0_STATE_DIR 'x0tta6bl4.db') | Should -BeFalse
+        Test-Path (Join-Path $env:X0_STATE_DIR 'pending') | Should -BeFalse
     }
 }

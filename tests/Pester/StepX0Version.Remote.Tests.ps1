@@ -230,7 +230,7 @@ Describe 'Step-X0Version against its remote' {
         [System.IO.File]::ReadAllText((Join-Path $Repo '.git/config')) | Should -Not -Match $canary
         Find-CanaryBytes (Join-Path $Repo '.git/config') $canary | Should -BeNullOrEmpty
         Find-CanaryBytes $Repo $canary | Should -BeNullOrEmpty
-        Test-Path (Join-Path $stateDir 'x0tta6bl4.db') | Should -BeTrue -Because 'the refused run is recorded'
+        Get-ChildItem (Join-Path $stateDir 'pending') -Filter *.json | Should -Not -BeNullOrEmpty -Because 'the refused run is recorded (in the run store''s journal)'
         Find-CanaryBytes $stateDir $canary | Should -BeNullOrEmpty
     }
 }

@@ -56,6 +56,21 @@ public static class StateDirectory
     public static string StorePath(IReadOnlyDictionary<string, string?> environment) => System.IO.Path.Combine(Resolve(environment), FileName);
 }
 
+/// <summary>How much history the store keeps: X0_RUN_RETENTION_DAYS and X0_RUN_RETENTION_COUNT (default 90 days, 10,000 runs).</summary>
+public sealed record RunRetention(TimeSpan MaxAge, int MaxCount)
+{
+    public static readonly RunRetention Default = new(TimeSpan.FromDays(90), 10_000);
+
+    public static RunRetention From(IReadOnlyDictionary<string, string?> environment)
+    {
+        static int? Positive(IReadOnlyDictionary<string, string?> env, string name) =>
+            env.TryGetValue(name, out var v) && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : null;
+        return new RunRetention(
+            Positive(environment, "X0_RUN_RETENTION_DAYS") is { } days ? TimeSpan.FromDays(days) : Default.MaxAge,
+            Positive(environment, "X0_RUN_RETENTION_COUNT") ?? Default.MaxCount);
+    }
+}
+
 /// <summary>What to read back from the local store.</summary>
 public sealed record LocalRunQuery
 {
@@ -75,19 +90,28 @@ public sealed record LocalRunQuery
 
 /// <summary>
 /// The embedded per-user store: every run of every X0 cmdlet, and the HTTP cache for conditional
-/// GitHub requests. SQLite in WAL mode with a busy timeout, so several pwsh processes can record at
-/// once; a connection per use, so nothing stays locked between cmdlets. Nothing secret is written:
-/// text passes through <see cref="SecretRedactor"/> and remote URLs lose their credentials.
+/// GitHub requests. SQLite in WAL mode; a connection per use, so nothing stays locked between
+/// cmdlets. Cmdlets do not write runs here themselves: they append them to the <see cref="RunJournal"/>,
+/// and opening the store moves the journal in. A store that another process holds locked is waited
+/// for only briefly (<see cref="BusyTimeoutMilliseconds"/>): reads go on, and runs that could not be
+/// moved in yet are still listed from the journal. Nothing secret is written: text passes through
+/// <see cref="SecretRedactor"/> and remote URLs lose their credentials.
 /// </summary>
 public sealed class LocalRunStore : IHttpResponseCache, IDisposable
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
+    /// <summary>How long SQLite waits for another process's lock before a statement reports "busy".</summary>
+    public const int BusyTimeoutMilliseconds = 250;
+    private const string Columns = "id, kind, command, path, repository, remote, branch, commit_sha, version, event, actor, host, started_at, duration_ms, status, conclusion, summary";
     private readonly SqliteConnection _connection;
+    private readonly bool _journalOnly;
+    private bool _hasUnfolded;
 
-    private LocalRunStore(string path, SqliteConnection connection)
+    private LocalRunStore(string path, SqliteConnection connection, bool journalOnly = false)
     {
         Path = path;
         _connection = connection;
+        _journalOnly = journalOnly;
     }
 
     public string Path { get; }
@@ -102,12 +126,14 @@ public sealed class LocalRunStore : IHttpResponseCache, IDisposable
             DataSource = path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = false,
-            DefaultTimeout = 30,
+            // Microsoft.Data.Sqlite retries a busy statement for this many seconds on top of SQLite's
+            // own busy timeout; one second is its least (0 would mean for ever).
+            DefaultTimeout = 1,
         }.ToString());
         try
         {
             connection.Open();
-            Execute(connection, "PRAGMA busy_timeout = 15000;");
+            Execute(connection, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds};");
             // Persistent once set; several processes then write without blocking readers.
             Scalar(connection, "PRAGMA journal_mode = WAL;");
             Execute(connection, "PRAGMA synchronous = NORMAL;");
@@ -133,8 +159,15 @@ public sealed class LocalRunStore : IHttpResponseCache, IDisposable
                         etag TEXT NOT NULL,
                         body BLOB NOT NULL,
                         stored_at INTEGER NOT NULL);
-                    PRAGMA user_version = 1;
                     """, tx);
+                if (version < 2)
+                {
+                    // The journal's id of each run: a run folded twice (a crash between insert and
+                    // delete, two processes folding at once) is stored once.
+                    if (!HasColumn(connection, "runs", "uid", tx)) Execute(connection, "ALTER TABLE runs ADD COLUMN uid TEXT;", tx);
+                    Execute(connection, "CREATE UNIQUE INDEX IF NOT EXISTS runs_uid ON runs(uid);", tx);
+                }
+                Execute(connection, $"PRAGMA user_version = {SchemaVersion};", tx);
                 tx.Commit();
             }
             return new LocalRunStore(path, connection);
@@ -150,11 +183,25 @@ public sealed class LocalRunStore : IHttpResponseCache, IDisposable
     /// Opens the store or explains in one warning why not (the caller goes on without it). A file that
     /// is not a database is moved aside and a new store started.
     /// </summary>
-    public static LocalRunStore? TryOpen(string path, IX0Log log)
+    public static LocalRunStore? TryOpen(string path, IX0Log log, RunRetention? retention = null)
+    {
+        var store = TryOpenCore(path, log);
+        store?.FoldPending(log, retention ?? RunRetention.From(Ci.ProcessEnvironment.Snapshot()));
+        return store;
+    }
+
+    private static LocalRunStore? TryOpenCore(string path, IX0Log log)
     {
         try
         {
             return Open(path);
+        }
+        catch (SqliteException ex) when (IsBusy(ex))
+        {
+            // Locked so that not even reading is possible (another process's exclusive locking mode):
+            // the journal's runs can still be listed, from memory.
+            log.Warning($"The run store {path} is busy: another process holds it locked, so its runs cannot be read now ({ex.Message.Trim()}). Only runs still in its journal ({RunJournal.FolderOf(path)}) are listed.");
+            return OpenJournalOnly(path);
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode is 26 or 11)
         {
@@ -184,23 +231,90 @@ public sealed class LocalRunStore : IHttpResponseCache, IDisposable
         }
     }
 
+    /// <summary>A store in memory holding only the journal's runs, for when the file cannot be opened.</summary>
+    private static LocalRunStore? OpenJournalOnly(string path)
+    {
+        var connection = new SqliteConnection("Data Source=:memory:");
+        connection.Open();
+        Execute(connection, $"CREATE TABLE runs (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, command TEXT NOT NULL, path TEXT, repository TEXT, remote TEXT, branch TEXT, commit_sha TEXT, version TEXT, event TEXT, actor TEXT, host TEXT, pid INTEGER, started_at INTEGER NOT NULL, duration_ms INTEGER NOT NULL, status TEXT NOT NULL, conclusion TEXT, summary TEXT, uid TEXT);" +
+                            "CREATE TABLE http_cache (key TEXT PRIMARY KEY, etag TEXT NOT NULL, body BLOB NOT NULL, stored_at INTEGER NOT NULL);");
+        return new LocalRunStore(path, connection, journalOnly: true);
+    }
+
     internal static string Unavailable(string path, string reason) =>
         $"The run store {path} cannot be used ({reason.Trim()}); this run is not recorded. Make the file and its folder writable, or set X0_STATE_DIR to a writable folder.";
+
+    internal static string Busy(string path, int waiting) =>
+        $"The run store {path} is busy: another process holds it locked. {waiting} recorded run(s) wait in its journal ({RunJournal.FolderOf(path)}) and move into the store once it is free; Get-X0Run -Local lists them meanwhile.";
+
+    internal static string NotWritable(string path, string reason, int waiting) =>
+        $"The run store {path} cannot be written ({reason.Trim()}). {waiting} recorded run(s) wait in its journal ({RunJournal.FolderOf(path)}) and move into the store once the file is writable again; Get-X0Run -Local lists them meanwhile.";
+
+    private static bool IsBusy(SqliteException ex) => ex.SqliteErrorCode is 5 or 6;
+
+    /// <summary>
+    /// Moves the journal's runs into the store in one transaction, then deletes their files and applies
+    /// the retention. When the store is busy or cannot be written, the runs stay in the journal and
+    /// <see cref="Query"/> lists them from there; returns how many were moved in.
+    /// </summary>
+    public int FoldPending(IX0Log log, RunRetention retention)
+    {
+        var pending = RunJournal.Read(Path);
+        if (pending.Count == 0) return 0;
+        if (_journalOnly)
+        {
+            ListUnfolded(pending);
+            return 0;
+        }
+        try
+        {
+            var moved = 0;
+            using (var tx = _connection.BeginTransaction(deferred: false))
+            {
+                foreach (var run in pending) moved += Insert(run.Entry, run.Uid, tx) ? 1 : 0;
+                tx.Commit();
+            }
+            RunJournal.Remove(pending);
+            if (moved > 0) Prune(retention.MaxAge, retention.MaxCount);
+            return moved;
+        }
+        catch (SqliteException ex)
+        {
+            log.Warning(IsBusy(ex) ? Busy(Path, pending.Count) : NotWritable(Path, ex.Message, pending.Count));
+            ListUnfolded(pending);
+            return 0;
+        }
+    }
+
+    /// <summary>Makes <see cref="Query"/> see runs that are still only in the journal (a temporary table of this connection).</summary>
+    private void ListUnfolded(IReadOnlyList<PendingRun> pending)
+    {
+        Execute(_connection, "CREATE TEMP TABLE IF NOT EXISTS pending_runs AS SELECT * FROM main.runs WHERE 0;");
+        foreach (var run in pending) Insert(run.Entry, run.Uid, null, "temp.pending_runs");
+        _hasUnfolded = true;
+    }
 
     /// <summary>Records a run and returns its id.</summary>
     public long Record(LocalRunEntry e)
     {
+        Insert(e, null, null);
+        return Convert.ToInt64(Scalar(_connection, "SELECT last_insert_rowid();"), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Inserts one run; false when a run with the same journal id is stored already.</summary>
+    private bool Insert(LocalRunEntry e, string? uid, SqliteTransaction? tx, string table = "main.runs")
+    {
         using var cmd = _connection.CreateCommand();
-        cmd.CommandText = """
-            INSERT INTO runs (kind, command, path, repository, remote, branch, commit_sha, version, event, actor, host, pid, started_at, duration_ms, status, conclusion, summary)
-            VALUES ($kind, $command, $path, $repository, $remote, $branch, $commit, $version, $event, $actor, $host, $pid, $started, $duration, $status, $conclusion, $summary);
-            SELECT last_insert_rowid();
+        cmd.Transaction = tx;
+        cmd.CommandText = $"""
+            INSERT OR IGNORE INTO {table} (kind, command, path, repository, remote, branch, commit_sha, version, event, actor, host, pid, started_at, duration_ms, status, conclusion, summary, uid)
+            VALUES ($kind, $command, $path, $repository, $remote, $branch, $commit, $version, $event, $actor, $host, $pid, $started, $duration, $status, $conclusion, $summary, $uid);
             """;
         Add(cmd, "$kind", e.Kind);
         Add(cmd, "$command", e.Command);
         Add(cmd, "$path", e.Path);
-        Add(cmd, "$repository", Clean(e.Repository));
-        Add(cmd, "$remote", e.Remote is null ? null : SecretRedactor.Redact(GitHubRepositoryName.StripCredentials(e.Remote)));
+        Add(cmd, "$repository", RunJournal.Clean(e.Repository));
+        Add(cmd, "$remote", RunJournal.Clean(e.Remote));
         Add(cmd, "$branch", e.Branch);
         Add(cmd, "$commit", e.Commit);
         Add(cmd, "$version", e.Version);
@@ -212,8 +326,9 @@ public sealed class LocalRunStore : IHttpResponseCache, IDisposable
         Add(cmd, "$duration", (long)e.Duration.TotalMilliseconds);
         Add(cmd, "$status", e.Status);
         Add(cmd, "$conclusion", e.Conclusion);
-        Add(cmd, "$summary", e.Summary is null ? null : Truncate(SecretRedactor.Redact(e.Summary), 500));
-        return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+        Add(cmd, "$summary", e.Summary is null ? null : RunJournal.Truncate(SecretRedactor.Redact(e.Summary), 500));
+        Add(cmd, "$uid", uid);
+        return cmd.ExecuteNonQuery() > 0;
     }
 
     /// <summary>Deletes runs older than <paramref name="olderThan"/> and all but the newest <paramref name="keep"/>; returns how many.</summary>
@@ -295,7 +410,9 @@ public sealed class LocalRunStore : IHttpResponseCache, IDisposable
             where.Add(RunQuery.RunStatuses.Contains(q.Status) ? "status = $status" : "conclusion = $status");
             Add(cmd, "$status", q.Status);
         }
-        cmd.CommandText = "SELECT id, kind, command, path, repository, remote, branch, commit_sha, version, event, actor, host, started_at, duration_ms, status, conclusion, summary FROM runs"
+        // Runs still in the journal (the store was busy) are listed too, with id 0 until they move in.
+        var source = _hasUnfolded ? $"(SELECT {Columns} FROM main.runs UNION ALL SELECT 0, {Columns[4..]} FROM temp.pending_runs)" : "main.runs";
+        cmd.CommandText = $"SELECT {Columns} FROM {source}"
                           + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
                           + " ORDER BY started_at DESC, id DESC;";
         var workflow = Wildcard(q.Workflow);
@@ -388,9 +505,6 @@ public sealed class LocalRunStore : IHttpResponseCache, IDisposable
 
     public void Dispose() => _connection.Dispose();
 
-    private static string? Clean(string? s) => s is null ? null : SecretRedactor.Redact(GitHubRepositoryName.StripCredentials(s));
-
-    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
 
     private static System.Text.RegularExpressions.Regex? Wildcard(string? pattern) =>
         string.IsNullOrEmpty(pattern) ? null
@@ -405,6 +519,15 @@ public sealed class LocalRunStore : IHttpResponseCache, IDisposable
         cmd.CommandText = sql;
         cmd.Transaction = tx;
         cmd.ExecuteNonQuery();
+    }
+
+    private static bool HasColumn(SqliteConnection c, string table, string column, SqliteTransaction tx)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = $name;";
+        Add(cmd, "$name", column);
+        return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
     }
 
     private static object? Scalar(SqliteConnection c, string sql)

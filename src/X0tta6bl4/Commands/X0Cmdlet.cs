@@ -84,7 +84,7 @@ public abstract class X0Cmdlet : PSCmdlet
         var clock = Stopwatch.StartNew();
         var conclusion = "success";
         string? failure = null;
-        var run = new RunDetails { Path = CurrentDirectory() };
+        var run = new RunDetails { Path = BoundPath() ?? CurrentDirectory() };
         try
         {
             RunWorkerCore(work, run, ref conclusion, ref failure);
@@ -174,6 +174,25 @@ public abstract class X0Cmdlet : PSCmdlet
         catch (AggregateException)
         {
             // The worker's own failure is secondary to the reason the pipeline is stopping.
+        }
+    }
+
+    /// <summary>
+    /// The -Path the cmdlet was given, as a file-system path (whether or not it exists): the run is
+    /// about that project, not about the current directory.
+    /// </summary>
+    private string? BoundPath()
+    {
+        if (MyInvocation?.BoundParameters.TryGetValue("Path", out var bound) != true) return null;
+        var text = (bound is PSObject ps ? ps.BaseObject : bound) as string;
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        try
+        {
+            return GetUnresolvedProviderPathFromPSPath(text);
+        }
+        catch (Exception ex) when (ex is PSInvalidOperationException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or NotSupportedException or ArgumentException)
+        {
+            return text;
         }
     }
 

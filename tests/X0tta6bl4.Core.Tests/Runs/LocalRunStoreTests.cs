@@ -68,27 +68,105 @@ public sealed class LocalRunStoreTests : IDisposable
             Assert.Equal("https://github.com/octo/a.git", run.Remote);
             Assert.DoesNotContain(secret, run.Summary, StringComparison.Ordinal);
         }
-        foreach (var file in Directory.GetFiles(_dir))
+        foreach (var file in Directory.GetFiles(_dir, "*", SearchOption.AllDirectories))
         {
             Assert.DoesNotContain(secret, File.ReadAllText(file, System.Text.Encoding.Latin1), StringComparison.Ordinal);
         }
     }
 
     [Fact]
-    public async Task Concurrent_writers_on_separate_connections_lose_nothing()
+    public async Task Concurrent_journal_writers_and_folders_lose_nothing_and_store_nothing_twice()
     {
         LocalRunStore.Open(DbPath).Dispose();
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
         {
-            for (var i = 0; i < 100; i++)
-            {
-                using var store = LocalRunStore.Open(DbPath);
-                store.Record(Entry(path: "/writer/" + w));
-            }
-        })));
-        using var check = LocalRunStore.Open(DbPath);
+            for (var i = 0; i < 100; i++) RunJournal.Append(DbPath, Entry(path: "/writer/" + w));
+        }));
+        var folders = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            // Folding while runs are still being written: a busy store just leaves them for later.
+            for (var i = 0; i < 10; i++) LocalRunStore.TryOpen(DbPath, new CapturingLog())?.Dispose();
+        }));
+        await Task.WhenAll(writers.Concat(folders));
+        using var check = LocalRunStore.TryOpen(DbPath, new CapturingLog())!;
         Assert.Equal(400, check.Count());
         Assert.All(Enumerable.Range(0, 4), w => Assert.Equal(100, check.Query(new LocalRunQuery { Repository = "/writer/" + w, First = 1000 }).Count));
+        Assert.Equal(0, RunJournal.Count(DbPath));
+    }
+
+    [Fact]
+    public void A_journal_file_folded_again_after_a_crash_is_stored_once()
+    {
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-5);
+        for (var i = 0; i < 3; i++) RunJournal.Append(DbPath, Entry(started: t0.AddSeconds(i), summary: "run " + i));
+        var kept = RunJournal.Read(DbPath)[1];
+        var copy = File.ReadAllBytes(kept.File);
+        using (var store = LocalRunStore.TryOpen(DbPath, new CapturingLog())!)
+        {
+            Assert.Equal(3, store.Count());
+        }
+        // The process died after the commit and before the delete: the file is still there.
+        File.WriteAllBytes(kept.File, copy);
+        using var again = LocalRunStore.TryOpen(DbPath, new CapturingLog())!;
+        Assert.Equal(3, again.Count());
+        Assert.Equal(new[] { "run 2", "run 1", "run 0" }, again.Query(new LocalRunQuery()).Select(r => r.Summary));
+        Assert.Equal(0, RunJournal.Count(DbPath));
+    }
+
+    [Fact]
+    public void A_store_locked_by_another_writer_is_waited_for_briefly_and_its_journal_still_listed()
+    {
+        using (var store = LocalRunStore.Open(DbPath)) store.Record(Entry(started: DateTimeOffset.UtcNow.AddMinutes(-1), summary: "stored"));
+        RunJournal.Append(DbPath, Entry(summary: "waiting"));
+        using (var holder = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            holder.Open();
+            using (var begin = holder.CreateCommand())
+            {
+                begin.CommandText = "BEGIN EXCLUSIVE;";
+                begin.ExecuteNonQuery();
+            }
+            var log = new CapturingLog();
+            using var busy = LocalRunStore.TryOpen(DbPath, log)!;
+            var warning = Assert.Single(log.Warnings);
+            Assert.Contains("busy", warning, StringComparison.Ordinal);
+            Assert.DoesNotContain("writable", warning, StringComparison.Ordinal);
+            var listed = busy.Query(new LocalRunQuery());
+            Assert.Equal(new[] { "waiting", "stored" }, listed.Select(r => r.Summary));
+            Assert.Equal(0, listed[0].Id);
+            Assert.Equal(1, RunJournal.Count(DbPath));
+        }
+        var quiet = new CapturingLog();
+        using var free = LocalRunStore.TryOpen(DbPath, quiet)!;
+        Assert.Empty(quiet.Warnings);
+        Assert.Equal(new[] { "waiting", "stored" }, free.Query(new LocalRunQuery()).Select(r => r.Summary));
+        Assert.DoesNotContain(0L, free.Query(new LocalRunQuery()).Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task A_long_journal_is_moved_into_the_store_in_the_background_when_nobody_reads_it()
+    {
+        var env = new Dictionary<string, string?> { ["X0_STATE_DIR"] = _dir };
+        for (var i = 0; i < LocalRunRecorder.FoldThreshold; i++)
+        {
+            Assert.NotNull(LocalRunRecorder.Record(Entry(path: null, summary: "run " + i), env, new CapturingLog()));
+        }
+        // The recording that found the threshold reached started a fold and returned without waiting for it.
+        for (var waited = 0; RunJournal.Count(DbPath) > 0 && waited < 600; waited++) await Task.Delay(100, TestContext.Current.CancellationToken);
+        Assert.Equal(0, RunJournal.Count(DbPath));
+        using var store = LocalRunStore.Open(DbPath);
+        Assert.Equal(LocalRunRecorder.FoldThreshold, store.Count());
+    }
+
+    [Fact]
+    public void The_journal_holds_no_secret_either()
+    {
+        var secret = SecretRedactor.Register("ghp_journaltest_" + Guid.NewGuid().ToString("N"));
+        RunJournal.Append(DbPath, Entry(summary: $"push failed for {secret}") with { Remote = $"https://x:{secret}@github.com/octo/a.git", Repository = $"https://x:{secret}@github.com/octo/a.git" });
+        var file = Assert.Single(Directory.GetFiles(RunJournal.FolderOf(DbPath)));
+        Assert.DoesNotContain(secret, File.ReadAllText(file), StringComparison.Ordinal);
+        var pending = Assert.Single(RunJournal.Read(DbPath)).Entry;
+        Assert.Equal("https://github.com/octo/a.git", pending.Remote);
     }
 
     [Fact]
@@ -156,7 +234,7 @@ public sealed class LocalRunStoreTests : IDisposable
         var env = new Dictionary<string, string?> { ["X0_STATE_DIR"] = _dir };
         var id = LocalRunRecorder.Record(Entry(path: repo.Root) with { Repository = null, Remote = null, Branch = null, Commit = null }, env, new CapturingLog());
         Assert.NotNull(id);
-        using var store = LocalRunStore.Open(DbPath);
+        using var store = LocalRunStore.TryOpen(DbPath, new CapturingLog())!;
         var run = Assert.Single(store.Query(new LocalRunQuery()));
         Assert.Equal("octo/recorded", run.Repository);
         Assert.Equal("https://github.com/octo/recorded.git", run.Remote);
