@@ -124,11 +124,12 @@ public static class ChangelogDocument
         output.Add("");
         var rest = lines.Skip(insertAt + removeCount).ToList();
         while (rest.Count > 0 && IsBlank(rest[0])) rest.RemoveAt(0);
-        if (rest.Count == 0) output.RemoveAt(output.Count - 1);
         if (links is not null && note.Tag is not null)
         {
             UpdateLinks(rest, note, links, hadLinks: linksStart < lines.Count);
         }
+        // A blank line before what follows, link definitions included (without one they would continue the last list item).
+        if (rest.Count == 0) output.RemoveAt(output.Count - 1);
         output.AddRange(rest);
         var result = string.Join(newline, output);
         if (endsWithNewline && !result.EndsWith(newline, StringComparison.Ordinal)) result += newline;
