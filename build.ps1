@@ -105,7 +105,10 @@ function Invoke-Child {
 
 function Invoke-Build {
     Write-Host "==> Build $ModuleVersion ($Configuration)"
-    Invoke-Native dotnet @('build', (Join-Path $Root 'src/X0tta6bl4/X0tta6bl4.csproj'), '-c', $Configuration, '--nologo', '-v:q', '-clp:ErrorsOnly') | Out-Null
+    # A release build (the tag of this version names HEAD) records its commit for New-X0Workflow's setup pin.
+    $releaseCommit = ''
+    if ((& git -C $Root tag --points-at HEAD 2>$null) -contains "v$ModuleVersion") { $releaseCommit = (& git -C $Root rev-parse HEAD).Trim() }
+    Invoke-Native dotnet @('build', (Join-Path $Root 'src/X0tta6bl4/X0tta6bl4.csproj'), '-c', $Configuration, '--nologo', '-v:q', '-clp:ErrorsOnly', "-p:X0ReleaseCommit=$releaseCommit") | Out-Null
 
     $cmdletsOut = Join-Path $Root "src/X0tta6bl4/bin/$Configuration/net8.0"
     $coreOut = Join-Path $Root "src/X0tta6bl4.Core/bin/$Configuration/net8.0"

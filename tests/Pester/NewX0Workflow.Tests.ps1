@@ -52,7 +52,9 @@ Describe 'actionlint' {
 
 Describe 'New-X0Workflow' {
     It 'the sample project''s workflows are its output, unedited' {
-        $result = @(New-X0Workflow -Path $Sample -WhatIf)
+        # The sample pins the setup action by tag (a version file of this repository: the release commit
+        # moves it), also when the module running the suite is a release build that would pin its commit.
+        $result = @(New-X0Workflow -Path $Sample -SetupAction "x0tta6bl4/x0tta6bl4@v$((Get-Module x0tta6bl4).Version)" -WhatIf)
         $result.Name | Should -Be @('test', 'docker', 'release')
         $result | ForEach-Object {
             $_.Status | Should -Be 'Unchanged' -Because "$($_.Path) must be what New-X0Workflow writes; regenerate it with New-X0Workflow -Path samples/python-project`n$($_.Diff)"
@@ -83,7 +85,11 @@ Describe 'New-X0Workflow' {
         foreach ($file in Get-ChildItem (Join-Path $project '.github/workflows')) {
             foreach ($uses in Select-String -Path $file -Pattern 'uses: (\S+)' -AllMatches) {
                 $ref = $uses.Matches[0].Groups[1].Value
-                if ($ref -like 'x0tta6bl4/*') { $ref | Should -BeExactly "x0tta6bl4/x0tta6bl4@v$((Get-Module x0tta6bl4).Version)"; continue }
+                if ($ref -like 'x0tta6bl4/*') {
+                    # The tag of this version, or (a release build) its commit with the tag as a comment.
+                    $uses.Line | Should -Match "uses: x0tta6bl4/x0tta6bl4@(v$([regex]::Escape("$((Get-Module x0tta6bl4).Version)"))|[0-9a-f]{40} # v$([regex]::Escape("$((Get-Module x0tta6bl4).Version)")))$"
+                    continue
+                }
                 $uses.Line | Should -Match '@[0-9a-f]{40} # v[0-9]+\.[0-9]+\.[0-9]+$'
             }
         }

@@ -128,6 +128,7 @@ Describe 'x0tta6bl4 releases itself' {
 param([string] $Setup, [string] $Version, [string] $Feed, [string] $Destination, [string] $Sample)
 $ErrorActionPreference = 'Stop'
 $module = & $Setup -Step All -Version $Version -Repository $Feed -Destination $Destination
+$workflow = New-X0Workflow -Path $Sample -Name test -WhatIf
 $gates = Invoke-X0Test -Path $Sample -OutputDirectory (Join-Path $Sample 'artifacts')
 $release = Step-X0Version -Path $Sample -Minor | Publish-X0Release -Package None
 [ordered]@{
@@ -137,6 +138,8 @@ $release = Step-X0Version -Path $Sample -Minor | Publish-X0Release -Package None
     Gates      = "$($gates.Succeeded)"
     Release    = "$($release.Tag) $($release.Succeeded)"
     Steps      = @($release.Steps | ForEach-Object { "$($_.Name)=$($_.Status)" })
+    SetupPin   = @($workflow.Diff -split "`n" | Where-Object { $_ -match '^\+ +uses: x0tta6bl4/' }) -join ''
+
 } | ConvertTo-Json -Compress
 '@
         $env:XDG_DATA_HOME = Join-Path $work 'xdg'
@@ -153,6 +156,9 @@ $release = Step-X0Version -Path $Sample -Minor | Publish-X0Release -Package None
         $result.Release | Should -Be 'v3.3.0 True'
         $result.Steps | Should -Contain 'Gates=Done'
         $result.Steps | Should -Contain 'Push=Done'
+        # The released module knows its release commit: generated workflows pin the setup action to it.
+        $tagged = (Invoke-Git $Bare rev-parse "v$Next^{commit}").Trim()
+        $result.SetupPin | Should -Be "+        uses: x0tta6bl4/x0tta6bl4@$tagged # v$Next"
         Write-Host "    self-release: $ReleaseSeconds s (clone, bump, build, publish); whole file so far $([int]((Get-Date) - (Get-Process -Id $PID).StartTime).TotalSeconds) s"
     }
 }

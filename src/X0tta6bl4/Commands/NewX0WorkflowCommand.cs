@@ -41,10 +41,21 @@ public sealed class NewX0WorkflowCommand : X0Cmdlet
             Path = root,
             Names = Name,
             ModuleVersion = version.ToString(3),
-            SetupUses = SetupAction,
+            SetupUses = SetupAction ?? ReleasePin(version.ToString(3)),
             Force = Force,
         };
         RunWorker(scope => RunAsync(scope, request));
+    }
+
+    /// <summary>
+    /// A released module knows the commit its tag names (build.ps1 records it): the setup action is pinned to
+    /// that commit with the tag as a comment, like every other action. A development build pins the tag (null).
+    /// </summary>
+    private static string? ReleasePin(string version)
+    {
+        var commit = typeof(NewX0WorkflowCommand).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .OfType<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "X0ReleaseCommit")?.Value;
+        return commit is { Length: 40 } ? $"{Core.Workflows.ActionPins.SetupRepository}@{commit} # v{version}" : null;
     }
 
     private static async Task RunAsync(WorkerScope scope, WorkflowRequest request)
