@@ -117,12 +117,16 @@ try {
     }
     $bumpParameters.Path = $scratch
     $change = Step-X0Version @bumpParameters -ErrorAction Stop
-    $change | Format-List Version, PreviousVersion, Tag, Changelog, Reason | Out-Host
-    $change.Files | Format-Table Path, Line, After -AutoSize | Out-Host
+    Write-Host "    $($change.PreviousVersion) -> $($change.Version), tag $($change.Tag), commit $($change.Commit.Substring(0, 12)): $($change.Reason)"
+    foreach ($file in $change.Files) { Write-Host "    $($file.Path):$($file.Line): $($file.After.Trim())" }
+    if ($change.Changelog) { Write-Host "    $($change.Changelog): the section of $($change.Version)" }
     Invoke-StagedBuildOf $change
     $publish = Get-PublishParameters
-    $release = Publish-X0Release @publish -Path $scratch -Tag $change.Tag -WhatIf -ErrorAction Stop
-    $release.Steps | Format-Table Name, Status, Detail -AutoSize -Wrap | Out-Host
+    # Every step's plan, also when a read fails (a feed or GitHub out of reach): the plan says so.
+    $release = Publish-X0Release @publish -Path $scratch -Tag $change.Tag -WhatIf -ErrorAction SilentlyContinue -ErrorVariable planErrors
+    foreach ($step in @($release | Where-Object { $_ }).Steps) { Write-Host ("    {0,-15} {1,-8} {2}" -f $step.Name, $step.Status, $step.Detail) }
+    foreach ($e in $planErrors) { Write-Host "    ERROR $($e.FullyQualifiedErrorId): $e" }
+    if ($planErrors) { throw "The release would fail: $($planErrors[0])" }
 } finally {
     Remove-Item $scratch -Recurse -Force -ErrorAction SilentlyContinue
 }
