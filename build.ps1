@@ -1,7 +1,7 @@
 #requires -Version 7.4
 <#
 .SYNOPSIS
-    The one entry point: Build, Test, Package, Demo, Bench.
+    The one entry point: Build, Test, Package, Demo, Bench, Changelog, Release.
 .DESCRIPTION
     Start from a fresh clone with only the .NET SDK:
         dotnet tool restore && dotnet pwsh ./build.ps1 Demo
@@ -9,11 +9,14 @@
     Build stages the module to out/x0tta6bl4/<version>/. Test runs xunit (Core) and then Pester in a
     child pwsh against the staged module, and ends with one line "N passed, N failed[, N skipped]".
     With X0_REQUIRE_INTEGRATION=1 (CI) a skipped test counts as a failure.
+    Release releases the module with itself (build/Invoke-Release.ps1): Step-X0Version -Auto, a build of
+    the new version, Publish-X0Release to the PowerShell Gallery and GitHub. Release -WhatIf plans it.
+    Changelog writes the commits since the last release into CHANGELOG.md's [Unreleased] (-WhatIf: the diff).
 #>
-[CmdletBinding()]
+[CmdletBinding(SupportsShouldProcess)]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Package', 'Demo', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Package', 'Demo', 'Bench', 'Clean', 'Changelog', 'Release')]
     [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -27,11 +30,18 @@ param(
     [switch] $SkipPester,
 
     # Stage without ReadyToRun images (Build adds them for this machine's RID, Package for all shipped RIDs).
-    [switch] $NoReadyToRun
+    [switch] $NoReadyToRun,
+
+    # Release: how to bump (Auto reads the Conventional Commits since the last tag).
+    [ValidateSet('Auto', 'Patch', 'Minor', 'Major')]
+    [string] $Bump = 'Auto'
 )
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
+# -WhatIf plans the Release and Changelog tasks; building and staging always run for real.
+$PlanOnly = [bool]$WhatIfPreference
+$WhatIfPreference = $false
 $env:DOTNET_NOLOGO = '1'
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
 $env:NO_COLOR = '1'
@@ -95,7 +105,10 @@ function Invoke-Child {
 
 function Invoke-Build {
     Write-Host "==> Build $ModuleVersion ($Configuration)"
-    Invoke-Native dotnet @('build', (Join-Path $Root 'src/X0tta6bl4/X0tta6bl4.csproj'), '-c', $Configuration, '--nologo', '-v:q', '-clp:ErrorsOnly') | Out-Null
+    # A release build (the tag of this version names HEAD) records its commit for New-X0Workflow's setup pin.
+    $releaseCommit = ''
+    if ((& git -C $Root tag --points-at HEAD 2>$null) -contains "v$ModuleVersion") { $releaseCommit = (& git -C $Root rev-parse HEAD).Trim() }
+    Invoke-Native dotnet @('build', (Join-Path $Root 'src/X0tta6bl4/X0tta6bl4.csproj'), '-c', $Configuration, '--nologo', '-v:q', '-clp:ErrorsOnly', "-p:X0ReleaseCommit=$releaseCommit") | Out-Null
 
     $cmdletsOut = Join-Path $Root "src/X0tta6bl4/bin/$Configuration/net8.0"
     $coreOut = Join-Path $Root "src/X0tta6bl4.Core/bin/$Configuration/net8.0"
@@ -259,6 +272,22 @@ function Invoke-Bench {
     }
 }
 
+function Invoke-Changelog {
+    Write-Host "==> Changelog: the commits since the last release into [Unreleased]$(if ($PlanOnly) { ' (plan only)' })"
+    $whatIf = if ($PlanOnly) { '-WhatIf' } else { '' }
+    & dotnet pwsh -NoProfile -NonInteractive -Command "Import-Module '$(Join-Path $Stage 'x0tta6bl4.psd1')'; Update-X0Changelog -Path '$Root' -Unreleased $whatIf -ErrorAction Stop | Format-List Status, Path, Sections, Missing" | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw "Update-X0Changelog failed (exit $LASTEXITCODE)." }
+}
+
+function Invoke-Release {
+    Write-Host "==> Release ($Bump$(if ($PlanOnly) { ', plan only' }))"
+    $arguments = @('-ModulePath', (Join-Path $Stage 'x0tta6bl4.psd1'), '-Bump', $Bump)
+    if ($PlanOnly) { $arguments += '-Plan' }
+    if ($NoReadyToRun) { $arguments += '-NoReadyToRun' }
+    $code = Invoke-Child (Join-Path $Root 'build/Invoke-Release.ps1') $arguments
+    if ($code -ne 0) { throw "Release failed (exit $code)." }
+}
+
 Push-Location $Root
 try {
     Invoke-Native dotnet @('tool', 'restore') | Out-Null
@@ -270,6 +299,8 @@ try {
             'Package' { if ($Task -notcontains 'Build') { Invoke-Build }; Invoke-Package }
             'Demo' { if ($Task -notcontains 'Build') { Invoke-Build }; Invoke-Demo }
             'Bench' { if ($Task -notcontains 'Build') { Invoke-Build }; Invoke-Bench }
+            'Changelog' { if ($Task -notcontains 'Build') { Invoke-Build }; Invoke-Changelog }
+            'Release' { if ($Task -notcontains 'Build') { Invoke-Build }; Invoke-Release }
         }
     }
 } finally {

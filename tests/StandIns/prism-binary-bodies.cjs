@@ -17,7 +17,8 @@ function withBinaryText(micri) {
   copy.default = micri.default;
   copy.text = async function text(request, options) {
     if (isBinary(request.headers['content-type'])) {
-      const bytes = await micri.buffer(request, options);
+      // micri's default limit (1 MB) answers 413 to a real asset, such as the module's 12 MB nupkg.
+      const bytes = await micri.buffer(request, Object.assign({}, options, { limit: '256mb' }));
       return bytes.toString('latin1');
     }
     return micri.text(request, options);

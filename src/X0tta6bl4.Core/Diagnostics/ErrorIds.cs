@@ -66,6 +66,9 @@ public static class ErrorIds
     public const string NonConventionalCommits = "X0.NonConventionalCommits";
     public const string TagNotFound = "X0.TagNotFound";
 
+    // Workflows (New-X0Workflow)
+    public const string WorkflowEdited = "X0.WorkflowEdited";
+
     // Hosting
     public const string NativeLibraryMissing = "X0.NativeLibraryMissing";
 

@@ -10,6 +10,12 @@ namespace X0tta6bl4.Core.Notes;
 /// <param name="MovedLines">Hand-written lines (headings not counted) moved from the Unreleased section into the new section.</param>
 public sealed record ChangelogInsertion(string Text, bool Changed, int MovedLines, string Summary);
 
+/// <summary>What rebuilding a changelog's released sections from history did.</summary>
+/// <param name="Text">The new text (equal to the input when nothing changed).</param>
+/// <param name="Rebuilt">The sections whose generated lines were rewritten from the commits (versions, and Unreleased when asked).</param>
+/// <param name="Missing">Released versions (tags) that have no section in the file.</param>
+public sealed record ChangelogRebuild(string Text, bool Changed, IReadOnlyList<string> Rebuilt, IReadOnlyList<string> Missing);
+
 /// <summary>
 /// Keeps a Keep-a-Changelog file: inserts a release's section under <c>## [Unreleased]</c> (or above the
 /// newest version), moves the Unreleased section's hand-written lines into it, points the
@@ -98,6 +104,10 @@ public static class ChangelogDocument
             insertAt = linksStart;
             removeCount = 0;
         }
+        // Lines the generator writes for this release (an Unreleased section previewed with
+        // Update-X0Changelog -Unreleased) are not hand-written: they come back from the commits.
+        var generated = GeneratedLines(note, links);
+        handWritten.RemoveAll(generated.Contains);
         TrimBlank(handWritten);
         var moved = handWritten.Count(l => !IsBlank(l) && !l.StartsWith("### ", StringComparison.Ordinal));
 
@@ -114,11 +124,12 @@ public static class ChangelogDocument
         output.Add("");
         var rest = lines.Skip(insertAt + removeCount).ToList();
         while (rest.Count > 0 && IsBlank(rest[0])) rest.RemoveAt(0);
-        if (rest.Count == 0) output.RemoveAt(output.Count - 1);
         if (links is not null && note.Tag is not null)
         {
             UpdateLinks(rest, note, links, hadLinks: linksStart < lines.Count);
         }
+        // A blank line before what follows, link definitions included (without one they would continue the last list item).
+        if (rest.Count == 0) output.RemoveAt(output.Count - 1);
         output.AddRange(rest);
         var result = string.Join(newline, output);
         if (endsWithNewline && !result.EndsWith(newline, StringComparison.Ordinal)) result += newline;
@@ -126,6 +137,80 @@ public static class ChangelogDocument
         return new ChangelogInsertion(result, true, moved,
             $"inserted section [{version}]" + (moved > 0 ? $", moved {moved} hand-written line(s) from Unreleased" : ""));
     }
+
+    /// <summary>
+    /// Rewrites the generated lines of every section that has a release in <paramref name="releases"/> (and of
+    /// Unreleased, when <paramref name="unreleased"/> is given) from the commits, keeping each section's heading
+    /// and its hand-written lines where <see cref="Insert"/> puts them: prose first, then per generated section
+    /// the hand-written items of the same title ahead of the generated ones, then hand-written sections. So a
+    /// file written by Step-X0Version's inserts is a fixed point: rebuilding it changes nothing, and a
+    /// changed line shows a hand edit of generated text or a history that no longer matches its tags.
+    /// Sections of versions without a tag, the preamble and the link definitions are kept as they are.
+    /// </summary>
+    public static ChangelogRebuild Rebuild(string text, IReadOnlyList<ReleaseNote> releases, ReleaseNote? unreleased, RepositoryLinks? links)
+    {
+        var newline = text.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
+        var endsWithNewline = text.Length == 0 || text.EndsWith('\n');
+        var lines = SplitLines(text);
+        var linksStart = lines.Count;
+        while (linksStart > 0 && (IsBlank(lines[linksStart - 1]) || LinkDefinition.IsMatch(lines[linksStart - 1]))) linksStart--;
+        while (linksStart < lines.Count && IsBlank(lines[linksStart])) linksStart++;
+        links ??= LinksFromDefinitions(lines, linksStart);
+
+        var starts = Enumerable.Range(0, linksStart).Where(i => IsSectionHeading(lines[i])).ToList();
+        var output = new List<string>(lines.Count + 16);
+        output.AddRange(lines.Take(starts.Count > 0 ? starts[0] : linksStart));
+        var rebuilt = new List<string>();
+        var seen = new List<ReleaseNote>();
+        for (var k = 0; k < starts.Count; k++)
+        {
+            var start = starts[k];
+            var end = k + 1 < starts.Count ? starts[k + 1] : linksStart;
+            var heading = lines[start];
+            var note = UnreleasedHeading.IsMatch(heading) ? unreleased : releases.FirstOrDefault(r => r.Version is not null && IsVersionHeading(heading, VersionText.ParseSemVer(r.Version)));
+            if (note is null)
+            {
+                output.AddRange(lines.Skip(start).Take(end - start));
+                continue;
+            }
+            if (note.Version is not null && !note.IsUnreleased) seen.Add(note);
+            var generated = GeneratedLines(note, links);
+            var hand = lines.Skip(start + 1).Take(end - start - 1).Where(l => !generated.Contains(l)).ToList();
+            TrimBlank(hand);
+            var body = MergeBody(hand, note, links);
+            TrimBlank(body);
+            output.Add(heading);
+            output.Add("");
+            output.AddRange(body);
+            if (body.Count > 0) output.Add("");
+            rebuilt.Add(note.IsUnreleased ? "Unreleased" : note.Version!);
+        }
+        if (linksStart == lines.Count) TrimTrailingBlank(output);
+        output.AddRange(lines.Skip(linksStart));
+        var result = string.Join(newline, output);
+        if (endsWithNewline && result.Length > 0 && !result.EndsWith(newline, StringComparison.Ordinal)) result += newline;
+        if (!endsWithNewline && result.EndsWith(newline, StringComparison.Ordinal)) result = result[..^newline.Length];
+        var missing = releases.Where(r => r.Version is not null && !r.IsUnreleased && !seen.Contains(r)).Select(r => r.Version!).ToList();
+        return new ChangelogRebuild(result, !string.Equals(result, text, StringComparison.Ordinal), rebuilt, missing);
+    }
+
+    /// <summary>The lines the generator writes for a release's entries (list items and their continuation lines).</summary>
+    public static HashSet<string> GeneratedLines(ReleaseNote note, RepositoryLinks? links)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (_, items) in NoteMarkdown.SectionLines(note, links))
+        {
+            foreach (var item in items)
+            {
+                var parts = item.Split('\n');
+                for (var i = 0; i < parts.Length; i++) set.Add(i == 0 ? parts[i] : "  " + parts[i]);
+            }
+        }
+        return set;
+    }
+
+    private static bool IsSectionHeading(string line) =>
+        (line.StartsWith("## ", StringComparison.Ordinal) || line == "##") && !line.StartsWith("###", StringComparison.Ordinal);
 
     private static void UpdateLinks(List<string> tail, ReleaseNote note, RepositoryLinks links, bool hadLinks)
     {

@@ -292,8 +292,12 @@ public sealed class PublishX0ReleaseCommand : X0GitHubCmdlet
     /// <summary>A registered PSResourceGet repository name becomes its URI; URLs, folders, PSGallery and nuget.org pass through.</summary>
     private string ResolveFeed(string spec, string root)
     {
-        if (spec.Equals("PSGallery", StringComparison.OrdinalIgnoreCase) || spec.Equals("nuget.org", StringComparison.OrdinalIgnoreCase)
-            || Uri.TryCreate(spec, UriKind.Absolute, out _) || spec.IndexOfAny(new[] { '/', '\\', '.' }) >= 0)
+        if (spec.Equals("PSGallery", StringComparison.OrdinalIgnoreCase) || spec.Equals("nuget.org", StringComparison.OrdinalIgnoreCase))
+        {
+            // The public indexes by name: Core knows their addresses (never a folder of that name).
+            return spec;
+        }
+        if (Uri.TryCreate(spec, UriKind.Absolute, out _) || spec.IndexOfAny(new[] { '/', '\\', '.' }) >= 0)
         {
             return Uri.TryCreate(spec, UriKind.Absolute, out _) ? spec : GetUnresolvedProviderPathFromPSPath(spec);
         }

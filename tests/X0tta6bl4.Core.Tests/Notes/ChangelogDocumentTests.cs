@@ -187,3 +187,74 @@ public class OtherSectionTests
         Assert.DoesNotContain("Other", NoteMarkdown.RenderBody(hidden, null));
     }
 }
+
+public class ChangelogRebuildTests
+{
+    private static readonly RepositoryLinks Links = RepositoryLinks.FromRemote("git@github.com:x0tta6bl4/x0tta6bl4.git")!;
+
+    private static ReleaseNote Unreleased(ReleaseNote released) => new()
+    {
+        Version = released.Version, IsUnreleased = true, Breaking = released.Breaking, Sections = released.Sections, Date = released.Date,
+    };
+
+    [Fact]
+    public void A_file_written_by_inserts_is_a_fixed_point_with_its_hand_written_lines()
+    {
+        var first = ChangelogDocumentTests.Note("1.0.0", null, "feat(api): first", "fix: early");
+        var second = ChangelogDocumentTests.Note("1.1.0", "v1.0.0", "feat!: second\n\nBREAKING CHANGE: old flags are gone\nfor good", "docs: manual");
+        var text = ChangelogDocument.NewFile() + "\nNotes for 1.0.0 in prose.\n\n### Features\n- **ui:** a hand-made line\n\n### Upgrading\n- read this\n";
+        text = ChangelogDocument.Insert(text, first, Links).Text;
+        text = ChangelogDocument.Insert(text, second, Links).Text;
+
+        var rebuilt = ChangelogDocument.Rebuild(text, new[] { second, first }, null, Links);
+        Assert.Equal(text, rebuilt.Text);
+        Assert.False(rebuilt.Changed);
+        Assert.Equal(new[] { "1.1.0", "1.0.0" }, rebuilt.Rebuilt);
+        Assert.Empty(rebuilt.Missing);
+        Assert.Contains("Notes for 1.0.0 in prose.\n\n### Features\n- **ui:** a hand-made line\n- **api:** first", text);
+    }
+
+    [Fact]
+    public void A_hand_edited_generated_line_comes_back_from_the_commits_and_crlf_stays()
+    {
+        var note = ChangelogDocumentTests.Note("1.0.0", null, "feat(api): first", "fix: early");
+        var text = ChangelogDocument.Insert(ChangelogDocument.NewFile(), note, Links).Text;
+        var edited = text.Replace("- **api:** first (", "- **api:** FIRST (", StringComparison.Ordinal).Replace("\n", "\r\n", StringComparison.Ordinal);
+        var rebuilt = ChangelogDocument.Rebuild(edited, new[] { note }, null, Links);
+        Assert.True(rebuilt.Changed);
+        // The edited line is no generated line, so it is hand-written now: it stays, ahead of the line the commit gives.
+        var lines = rebuilt.Text.Split("\r\n");
+        var edit = Array.FindIndex(lines, l => l.StartsWith("- **api:** FIRST (", StringComparison.Ordinal));
+        var generated = Array.FindIndex(lines, l => l.StartsWith("- **api:** first (", StringComparison.Ordinal));
+        Assert.True(edit >= 0 && generated == edit + 1, rebuilt.Text);
+        Assert.DoesNotContain("\n", rebuilt.Text.Replace("\r\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Equal(text.Replace("\n", "\r\n", StringComparison.Ordinal), rebuilt.Text.Replace(lines[edit] + "\r\n", "", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Unreleased_is_kept_unless_asked_and_a_previewed_section_is_not_duplicated_by_the_release()
+    {
+        var note = ChangelogDocumentTests.Note("1.0.0", null, "feat(api): first", "fix: early");
+        var text = ChangelogDocument.NewFile() + "\nHand prose.\n";
+        Assert.False(ChangelogDocument.Rebuild(text, Array.Empty<ReleaseNote>(), null, Links).Changed);
+
+        var preview = ChangelogDocument.Rebuild(text, Array.Empty<ReleaseNote>(), Unreleased(note), Links);
+        Assert.Equal(new[] { "Unreleased" }, preview.Rebuilt);
+        Assert.Contains("## [Unreleased]\n\nHand prose.\n\n### Features\n- **api:** first", preview.Text);
+
+        var released = ChangelogDocument.Insert(preview.Text, note, Links);
+        Assert.Equal(1, released.MovedLines);
+        Assert.Single(released.Text.Split('\n'), l => l.StartsWith("- **api:** first", StringComparison.Ordinal));
+        Assert.Equal(ChangelogDocument.Insert(text, note, Links).Text, released.Text);
+    }
+
+    [Fact]
+    public void A_release_without_a_section_is_named_as_missing_and_not_made_up()
+    {
+        var note = ChangelogDocumentTests.Note("1.0.0", null, "feat: first");
+        var text = ChangelogDocument.NewFile();
+        var rebuilt = ChangelogDocument.Rebuild(text, new[] { note }, null, Links);
+        Assert.False(rebuilt.Changed);
+        Assert.Equal(new[] { "1.0.0" }, rebuilt.Missing);
+    }
+}
