@@ -65,6 +65,7 @@ public static class VersionPolicy
             return new VersionDecision(target, effective, level, why);
         }
 
+        preReleaseLabel = Versioning.Pep440.CanonicalLabel(preReleaseLabel);
         var knownList = known as IReadOnlyCollection<SemVersion> ?? known.ToList();
         var counter = 1;
         foreach (var k in knownList)

@@ -144,21 +144,37 @@ public static class VersionFileLocator
 
         foreach (var candidate in candidates)
         {
-            TextFileContent content;
-            try
-            {
-                content = TextFileContent.Read(candidate.FullPath);
-            }
-            catch (X0Exception ex)
-            {
-                log.Verbose($"Skipping {candidate.RelativePath}: {ex.Message}");
-                continue;
-            }
-            if (candidate.TryRead(content, out _))
+            if (IsVersionFile(candidate, log))
             {
                 log.Verbose($"Version file detected: {candidate}");
                 yield return candidate;
             }
+        }
+    }
+
+    /// <summary>
+    /// True when the candidate holds its kind of version; false when it simply is not such a file.
+    /// A file that has the anchor but cannot be read, parsed or bumped stops the run naming the file:
+    /// dropping it would release the other files without it.
+    /// </summary>
+    private static bool IsVersionFile(VersionFile candidate, IX0Log log)
+    {
+        try
+        {
+            candidate.Read(TextFileContent.Read(candidate.FullPath));
+            return true;
+        }
+        catch (X0Exception ex) when (ex.ErrorId == ErrorIds.PatternNotFound)
+        {
+            log.Verbose($"Not a version file: {candidate.RelativePath} has no {candidate.Anchor}");
+            return false;
+        }
+        catch (X0Exception ex)
+        {
+            throw new X0Exception(ex.ErrorId, ex.Category,
+                $"every detected version file to hold a version that can be bumped ({candidate.RelativePath}: {candidate.Anchor})",
+                ex.Found, $"{ex.Fix.TrimEnd('.')}; or list the version files under version_files in [tool.x0tta6bl4] to leave it out. Nothing was changed",
+                candidate.FullPath, ex);
         }
     }
 

@@ -69,7 +69,7 @@ public static class VersionBump
             return Core(current);
         }
 
-        var label = request.PreReleaseLabel;
+        var label = request.PreReleaseLabel is { Length: > 0 } typed ? Pep440.CanonicalLabel(typed) : request.PreReleaseLabel;
         if (label is { Length: > 0 } && !IsValidLabel(label))
         {
             throw Invalid(current, request, $"pre-release label '{label}' (labels are letters, digits and hyphens, starting with a letter)",
