@@ -36,7 +36,11 @@ public sealed record ChangelogChange(string FullPath, string RelativePath, byte[
 public sealed record VersionLineChange(string Path, int Line, string Before, string After);
 
 /// <summary>A version file with its bytes before and after.</summary>
-public sealed record VersionFileChange(VersionFile File, byte[] Original, byte[] Updated, IReadOnlyList<VersionLineChange> Lines);
+public sealed record VersionFileChange(VersionFile File, byte[] Original, byte[] Updated, IReadOnlyList<VersionLineChange> Lines)
+{
+    /// <summary>Where the bytes go: the file itself, or the file a symbolic link inside the repository points to.</summary>
+    public string WritePath { get; init; } = File.FullPath;
+}
 
 /// <summary>Everything a bump will do, computed by read-only checks. -WhatIf shows exactly this.</summary>
 public sealed class StepVersionPlan
@@ -58,6 +62,8 @@ public sealed class StepVersionPlan
     public string? HeadSha { get; init; }
     public bool Push { get; init; }
     public string Remote { get; init; } = "origin";
+    /// <summary>The remote branch's commit when the plan read it (null: not read, or no such branch).</summary>
+    public string? RemoteBranchSha { get; init; }
     public IReadOnlyList<string> ConfigSources { get; init; } = Array.Empty<string>();
     /// <summary>Set when -Auto found nothing releasable: why. The plan then changes nothing.</summary>
     public string? NoReleaseReason { get; init; }
@@ -188,10 +194,14 @@ public sealed class StepVersion
             var project = ProjectVersionReader.Read(config, context.Log);
             var readings = project.Files;
             var current = project.Version;
+            // Symbolic links are written through (and refused when they leave the repository) before any other check.
+            var boundary = repo?.WorkingDirectory ?? root;
+            var writePaths = readings.Select(r => r.File.FullPath).Distinct(StringComparer.Ordinal)
+                .ToDictionary(p => p, p => VersionFileTarget.Resolve(p, boundary), StringComparer.Ordinal);
             if (repo is not null && commit)
             {
                 // The release commit holds changes to tracked files only; a new file would slip in unreviewed.
-                var untracked = readings.Select(r => RepoRelative(repo, r.File.FullPath)).Distinct(StringComparer.Ordinal)
+                var untracked = writePaths.Values.Select(p => RepoRelative(repo, p)).Distinct(StringComparer.Ordinal)
                     .Where(p => !repo.IsTracked(p)).ToList();
                 if (untracked.Count > 0)
                 {
@@ -204,7 +214,7 @@ public sealed class StepVersion
             if (repo is not null && needsGit)
             {
                 var dirtyVersionFiles = dirty.Select(d => d.Path).Intersect(
-                    readings.Select(r => RepoRelative(repo, r.File.FullPath)), StringComparer.Ordinal).ToList();
+                    writePaths.Values.Select(p => RepoRelative(repo, p)), StringComparer.Ordinal).ToList();
                 if (dirtyVersionFiles.Count > 0)
                 {
                     throw new X0Exception(ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
@@ -237,6 +247,15 @@ public sealed class StepVersion
             }
             var remoteTagNames = remoteRefs.Where(r => r.Name.StartsWith("refs/tags/", StringComparison.Ordinal))
                 .Select(r => r.Name["refs/tags/".Length..]).ToList();
+            if (remoteRead is { IsCompletedSuccessfully: true } && tag && head?.Sha is not null)
+            {
+                // With -Push it stops the run; without, publishing is left to Publish-X0Release, so it is said and the bump goes on.
+                if (PendingRelease.Unpushed(repo!, head, tagFormat, knownTags, remoteTagNames, remote) is { } unpushed)
+                {
+                    if (request.Push) throw unpushed;
+                    context.Log.Warning(unpushed.Message);
+                }
+            }
             var missingLocally = remoteTagNames.Where(n => tagFormat.TryParse(n, out _)).Except(knownTags, StringComparer.Ordinal).ToList();
             if (missingLocally.Count > 0)
             {
@@ -354,8 +373,8 @@ public sealed class StepVersion
             // Several anchors may live in one file (pyproject [project].version and [tool.bumpversion]
             // current_version): they become one edit of that file, or the last write would undo the others.
             var changes = readings
-                .GroupBy(r => r.File.FullPath, StringComparer.Ordinal)
-                .Select(g => PlanFile(g.First().Content, g.Select(r => (r.File, r.Reading)).ToList(), next))
+                .GroupBy(r => writePaths[r.File.FullPath], StringComparer.Ordinal)
+                .Select(g => PlanFile(g.First().Content, g.Select(r => (r.File, r.Reading)).ToList(), next) with { WritePath = g.Key })
                 .ToList();
 
             ReleaseNote? notes = null;
@@ -409,6 +428,7 @@ public sealed class StepVersion
                 HeadSha = head?.Sha,
                 Push = request.Push,
                 Remote = remote,
+                RemoteBranchSha = head?.Branch is null ? null : remoteRefs.FirstOrDefault(r => r.Name == $"refs/heads/{head.Branch}")?.Sha,
                 ConfigSources = config.Sources,
                 Reason = reason,
                 Level = level,
@@ -480,7 +500,7 @@ public sealed class StepVersion
         var files = new AtomicFileSet(_fileOperations);
         foreach (var f in plan.Files)
         {
-            files.Add(f.File.FullPath, f.Original, f.Updated);
+            files.Add(f.WritePath, f.Original, f.Updated);
         }
         if (plan.Changelog is { } cl)
         {
@@ -506,7 +526,7 @@ public sealed class StepVersion
             return new StepVersionResult(plan, null, false, false);
         }
 
-        var paths = plan.Files.Select(f => RepoRelative(repo, f.File.FullPath))
+        var paths = plan.Files.Select(f => RepoRelative(repo, f.WritePath))
             .Concat(plan.Changelog is null ? Array.Empty<string>() : new[] { RepoRelative(repo, plan.Changelog.FullPath) })
             .Distinct(StringComparer.Ordinal).ToList();
         string? commitSha = null;
@@ -577,6 +597,10 @@ public sealed class StepVersion
                 $"{plan.Remote} to hold tag {plan.Tag} at {commitSha[..12]}", $"the branch was pushed but the tag was not",
                 $"Push the tag with git push {plan.Remote} refs/tags/{plan.Tag}; the local commit and tag were kept", plan.Remote));
         }
+        if (PendingRelease.Race(plan, commitSha, refs) is { } race)
+        {
+            throw race;
+        }
         if (pushError is not null)
         {
             throw pushError;
@@ -614,7 +638,7 @@ public sealed class StepVersion
         }
         foreach (var f in plan.Files)
         {
-            File.WriteAllBytes(f.File.FullPath, f.Original);
+            File.WriteAllBytes(f.WritePath, f.Original);
         }
         if (plan.Changelog is { } changelog)
         {

@@ -88,4 +88,104 @@ public class StepVersionReliabilityTests
         Assert.Equal(head, repo.Head);
         Assert.Equal("", repo.Git("status", "--porcelain"));
     }
+
+    private static string Clone(string source, string target)
+    {
+        GitRepoFixture.Run(Path.GetTempPath(), "clone", "-q", source, target);
+        GitRepoFixture.Run(target, "config", "user.name", "Other");
+        GitRepoFixture.Run(target, "config", "user.email", "other@example.com");
+        return target;
+    }
+
+    [Fact]
+    public async Task A_symlinked_version_file_inside_the_repository_is_written_through_and_stays_a_link()
+    {
+        using var repo = new GitRepoFixture("symlink");
+        repo.Write("pyproject.toml", Pyproject).Write("shared/version.py", InitPy);
+        Directory.CreateDirectory(repo.PathOf("src/pkg"));
+        File.CreateSymbolicLink(repo.PathOf("src/pkg/__init__.py"), "../../shared/version.py");
+        repo.Commit("feat: initial");
+
+        var result = await Bump(new() { Path = repo.Root, Bump = BumpRequest.Minor() });
+
+        Assert.Equal("1.3.0", result.Plan.NextVersion);
+        Assert.NotNull(new FileInfo(repo.PathOf("src/pkg/__init__.py")).LinkTarget);
+        Assert.Equal("__version__ = \"1.3.0\"\n", repo.ReadText("shared/version.py"));
+        Assert.Equal("120000", repo.Git("ls-tree", "HEAD", "src/pkg/__init__.py").Split(' ')[0]);
+        Assert.Equal("pyproject.toml\nshared/version.py\n", repo.Git("show", "--name-only", "--format=", "HEAD"));
+        Assert.Equal("", repo.Git("status", "--porcelain"));
+    }
+
+    [Fact]
+    public async Task A_symlinked_version_file_leaving_the_repository_is_refused_before_any_write()
+    {
+        using var outside = new TempDirectory("outside");
+        outside.Write("version.py", InitPy);
+        using var repo = new GitRepoFixture("symlink-out");
+        repo.Write("pyproject.toml", Pyproject);
+        Directory.CreateDirectory(repo.PathOf("src/pkg"));
+        File.CreateSymbolicLink(repo.PathOf("src/pkg/__init__.py"), Path.Combine(outside.Root, "version.py"));
+        repo.Commit("feat: initial");
+        var head = repo.Head;
+
+        var ex = await Assert.ThrowsAsync<X0Exception>(() => Bump(new() { Path = repo.Root, Bump = BumpRequest.Minor() }));
+        Assert.Contains("outside", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("src/pkg/__init__.py", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(InitPy, File.ReadAllText(Path.Combine(outside.Root, "version.py")));
+        Assert.Equal(Pyproject, repo.ReadText("pyproject.toml"));
+        Assert.Equal(head, repo.Head);
+    }
+
+    [Fact]
+    public async Task The_loser_of_two_concurrent_pushes_is_told_it_was_a_race_and_how_to_plan_again()
+    {
+        using var repo = PythonRepo("race");
+        var bare = repo.AddBareRemote();
+        using var dir = new TempDirectory("race-other");
+        var other = Clone(bare, Path.Combine(dir.Root, "o"));
+        var request = new StepVersionRequest { Path = repo.Root, Bump = BumpRequest.Minor(), Push = true };
+        var otherRequest = request with { Path = other };
+
+        // Both runs plan against the same remote state, as two jobs started together would.
+        var mine = new StepVersion();
+        var theirs = new StepVersion();
+        var myPlan = await mine.PlanAsync(request, Context());
+        var theirPlan = await theirs.PlanAsync(otherRequest, Context());
+        await theirs.ExecuteAsync(theirPlan, otherRequest, Context());
+        var head = repo.Head;
+
+        var ex = await Assert.ThrowsAsync<X0Exception>(() => mine.ExecuteAsync(myPlan, request, Context()));
+        Assert.Equal(ErrorIds.RemoteMovedOn, ex.ErrorId);
+        Assert.Contains("race", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("git pull --rebase origin main", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("-WhatIf", ex.Message, StringComparison.Ordinal);
+        // The loser rolled back cleanly: HEAD, tags and files as before its run.
+        Assert.Equal(head, repo.Head);
+        Assert.Equal("", repo.Git("tag", "-l"));
+        Assert.Equal("", repo.Git("status", "--porcelain"));
+    }
+
+    [Fact]
+    public async Task A_release_tag_the_remote_lacks_is_found_before_a_second_bump_with_the_command_that_finishes_it()
+    {
+        using var repo = PythonRepo("unpushed");
+        var bare = repo.AddBareRemote();
+        // What a push killed half-way leaves: the release commit and tag, locally only.
+        await Bump(new() { Path = repo.Root, Bump = BumpRequest.Minor() });
+        Assert.Equal("", GitRepoFixture.Run(bare, "tag", "-l"));
+        var head = repo.Head;
+
+        var ex = await Assert.ThrowsAsync<X0Exception>(() => Bump(new() { Path = repo.Root, Bump = BumpRequest.Minor(), Push = true }));
+        Assert.Equal(ErrorIds.ReleaseNotPushed, ex.ErrorId);
+        Assert.Contains("v1.3.0", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Publish-X0Release -Tag v1.3.0", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("git push origin refs/heads/main refs/tags/v1.3.0", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(head, repo.Head);
+        Assert.Equal("v1.3.0\n", repo.Git("tag", "-l"));
+
+        // The command it names finishes the release; then the next bump goes ahead.
+        repo.Git("push", "-q", "origin", "refs/heads/main", "refs/tags/v1.3.0");
+        var next = await Bump(new() { Path = repo.Root, Bump = BumpRequest.Minor(), Push = true });
+        Assert.Equal("1.4.0", next.Plan.NextVersion);
+    }
 }
