@@ -68,6 +68,10 @@ public sealed class StepVersionPlan
     /// <summary>Set when -Auto found nothing releasable: why. The plan then changes nothing.</summary>
     public string? NoReleaseReason { get; init; }
     public bool IsNoRelease => NoReleaseReason is not null;
+    /// <summary>The files already held the version (an earlier bump never tagged): nothing is rewritten, the release is tagged.</summary>
+    public bool AlreadyBumped { get; init; }
+    /// <summary>Set when the build derives the version from tags (no file holds it): why.</summary>
+    public string? TagSource { get; init; }
     /// <summary>For -Auto: why this version (the commits' level and the range).</summary>
     public string? Reason { get; init; }
     /// <summary>The level the commits called for (after the 0.x rule); None for explicit bumps without history.</summary>
@@ -90,6 +94,7 @@ public sealed class StepVersionPlan
         }
         if (Changelog is not null) lines.Add($"  {Changelog.RelativePath}: {Changelog.Summary}");
         if (CommitMessage is not null) lines.Add($"  commit: \"{CommitMessage.Split('\n')[0]}\" on {Branch}");
+        else if (Tag is not null) lines.Add($"  no commit: {(TagSource ?? $"the files already hold {Next}")}; the tag goes on HEAD {HeadSha?[..Math.Min(12, HeadSha.Length)]}");
         if (Tag is not null) lines.Add($"  annotated tag: {Tag}");
         if (Push) lines.Add($"  push: {Branch}{(Tag is null ? "" : " and " + Tag)} to {Remote}");
         return string.Join(Environment.NewLine, lines);
@@ -191,7 +196,8 @@ public sealed class StepVersion
             }
 
             context.Progress.Report(new X0Progress("Step-X0Version", "Reading version files", 30));
-            var project = ProjectVersionReader.Read(config, context.Log);
+            var project = ProjectVersionReader.Read(config, context.Log, repo?.GetTagNames());
+            if (project.IsTagDerived) context.Log.Verbose($"Tag-only release: {project.TagSource}; the version is the latest release tag's, {project.VersionText}");
             var readings = project.Files;
             var current = project.Version;
             // Symbolic links are written through (and refused when they leave the repository) before any other check.
@@ -278,25 +284,28 @@ public sealed class StepVersion
             ReleaseHistory? history = null;
             ReleaseTag? previousRelease = null;
             ReleaseNoteBuilder? commits = null;
-            if (request.Auto || (changelogOn && repo is not null && head?.Sha is not null))
+            if (request.Auto && head?.Sha is null)
             {
-                if (head?.Sha is null)
-                {
-                    throw new X0Exception(ErrorIds.GitCommandFailed, X0ErrorCategory.InvalidOperation,
-                        "a repository with commits to infer the version from", "a repository without commits", "Make a first commit", root);
-                }
-                context.Progress.Report(new X0Progress("Step-X0Version", "Reading commits since the last release", 50));
-                var links = RepositoryLinks.From(conventions.RepositoryUrl, repo!.GetRemoteUrl(remote));
-                history = new ReleaseHistory(repo, tagFormat, conventions, links);
+                throw new X0Exception(ErrorIds.GitCommandFailed, X0ErrorCategory.InvalidOperation,
+                    "a repository with commits to infer the version from", "a repository without commits", "Make a first commit", root);
+            }
+            if (repo is not null && head?.Sha is not null && (needsGit || request.Auto))
+            {
+                // The last release tag is the base: files ahead of it mean an earlier bump that was never tagged.
+                history = new ReleaseHistory(repo, tagFormat, conventions, RepositoryLinks.From(conventions.RepositoryUrl, repo.GetRemoteUrl(remote)));
                 previousRelease = history.FindPrevious(head.Sha, null, null);
-                if (request.Auto && repo.IsShallow && previousRelease is null)
+            }
+            if (history is not null && (request.Auto || changelogOn))
+            {
+                context.Progress.Report(new X0Progress("Step-X0Version", "Reading commits since the last release", 50));
+                if (request.Auto && repo!.IsShallow && previousRelease is null)
                 {
                     // Never a version computed from a cut-off history.
                     throw new X0Exception(ErrorIds.ShallowClone, X0ErrorCategory.InvalidOperation,
                         "the history back to the previous release tag, to infer the next version", "a shallow clone without a reachable release tag",
                         "In GitHub Actions set fetch-depth: 0 on actions/checkout; locally run git fetch --tags --unshallow", root);
                 }
-                commits = history.Scan(head.Sha, previousRelease, ct);
+                commits = history.Scan(head!.Sha!, previousRelease, ct);
                 context.Log.Verbose($"{commits.CommitCount} commit(s) since {previousRelease?.Name ?? "the start of history"}, level {commits.Level}");
                 if (request.Strict ?? conventions.Strict)
                 {
@@ -311,6 +320,7 @@ public sealed class StepVersion
             SemVersion next;
             string? reason = null;
             var level = ReleaseLevel.None;
+            var alreadyBumped = false;
             if (request.Auto)
             {
                 var label = request.Bump.PreReleaseLabel;
@@ -337,6 +347,8 @@ public sealed class StepVersion
                     };
                 }
                 next = decision.Version!;
+                alreadyBumped = decision.AlreadyInFiles;
+                if (alreadyBumped) context.Log.Warning($"No second bump: {decision.Reason}. It is tagged now.");
                 context.Log.Verbose($"Version {current} → {next} (-Auto: {decision.Reason})");
             }
             else
@@ -347,6 +359,13 @@ public sealed class StepVersion
                     bump = bump with { PreReleaseLabel = config.PreReleaseLabel };
                 }
                 next = VersionBump.Next(current, bump, knownVersions);
+                if (AlreadyBumped(current, previousRelease?.Version, bump, knownVersions) is { } why)
+                {
+                    next = current;
+                    alreadyBumped = true;
+                    reason = why;
+                    context.Log.Warning($"No second bump: {why}. It is tagged now.");
+                }
                 if (commits is not null) level = VersionPolicy.Effective(commits.Level, previousRelease?.Version ?? current, conventions.MajorOnZero);
                 context.Log.Verbose($"Version {current} → {next} ({request.Bump})");
             }
@@ -373,6 +392,7 @@ public sealed class StepVersion
             // Several anchors may live in one file (pyproject [project].version and [tool.bumpversion]
             // current_version): they become one edit of that file, or the last write would undo the others.
             var changes = readings
+                .Where(_ => !alreadyBumped)
                 .GroupBy(r => writePaths[r.File.FullPath], StringComparer.Ordinal)
                 .Select(g => PlanFile(g.First().Content, g.Select(r => (r.File, r.Reading)).ToList(), next) with { WritePath = g.Key })
                 .ToList();
@@ -413,15 +433,19 @@ public sealed class StepVersion
                     $"Run git pull --rebase {remote} {head.Branch}, check the result, then bump again", head.Branch);
             }
 
-            var values = Placeholders(current, next, tagName, tagFormat);
+            var previous = alreadyBumped && previousRelease is not null ? previousRelease.Version : current;
+            var values = Placeholders(previous, next, tagName, tagFormat);
             return new StepVersionPlan
             {
                 ProjectRoot = root,
                 RepositoryRoot = repo?.WorkingDirectory,
-                Previous = current,
+                Previous = previous,
                 Next = next,
                 Files = changes,
-                CommitMessage = commit ? Render(config.CommitMessage, values) : null,
+                // Nothing to commit (bumped earlier, or a tag-only project): the tag goes on HEAD, which holds the version.
+                CommitMessage = commit && (changes.Count > 0 || changelog is not null) ? Render(config.CommitMessage, values) : null,
+                AlreadyBumped = alreadyBumped,
+                TagSource = project.TagSource,
                 Tag = tagName,
                 TagMessage = tagName is null ? null : Render(config.TagMessage, values),
                 Branch = head?.Branch,
@@ -456,6 +480,23 @@ public sealed class StepVersion
                 _ = remoteRead.Exception;   // observed: the local error, or the plan, already decided
             }
         }
+    }
+
+    /// <summary>
+    /// Why a component bump must not bump again: the files are ahead of the last release tag and hold exactly what
+    /// the same bump of that tag gives (an earlier run committed the bump and never tagged it). Null otherwise.
+    /// </summary>
+    private static string? AlreadyBumped(SemVersion current, SemVersion? lastRelease, BumpRequest bump, IReadOnlyList<SemVersion> known)
+    {
+        if (lastRelease is null || current.IsPrerelease || bump.Component == VersionComponent.None || bump.PreReleaseLabel is not null
+            || current.ComparePrecedenceTo(lastRelease) <= 0)
+        {
+            return null;
+        }
+        var fromTag = VersionBump.Next(lastRelease, bump, known);
+        return fromTag.ComparePrecedenceTo(current) == 0
+            ? $"bumped, not tagged: the files already hold {current}, which is {bump} from the last release {lastRelease}"
+            : null;
     }
 
     /// <param name="repo">The repository when the edit will be committed (then the file must be clean), else null.</param>
@@ -508,7 +549,7 @@ public sealed class StepVersion
         }
         // The plan's checks (clean tree, tags, not behind the remote) hold for the HEAD it saw; a commit or
         // checkout since then (during a -Confirm prompt, say) makes it stale.
-        using var repo = plan.CommitMessage is null ? null : _openRepository(plan.ProjectRoot, request.Token);
+        using var repo = plan.CommitMessage is null && plan.Tag is null ? null : _openRepository(plan.ProjectRoot, request.Token);
         if (repo is not null && (repo.Head.Sha != plan.HeadSha || repo.Head.Branch != plan.Branch))
         {
             throw new X0Exception(ErrorIds.HeadMoved, X0ErrorCategory.ResourceBusy,
@@ -521,7 +562,7 @@ public sealed class StepVersion
         files.Commit(ct);
         context.Log.Verbose($"Wrote {string.Join(", ", plan.Files.Select(f => f.File.RelativePath))}");
 
-        if (repo is null || plan.CommitMessage is null)
+        if (repo is null)
         {
             return new StepVersionResult(plan, null, false, false);
         }
@@ -536,9 +577,17 @@ public sealed class StepVersion
         {
             // Past this point cancellation would leave a half-release; finish locally, then honour it.
             context.Progress.Report(new X0Progress("Step-X0Version", "Committing", 85));
-            parentSha = repo.Head.Sha;
-            commitSha = repo.CommitPaths(paths, plan.CommitMessage);
-            context.Log.Verbose($"Committed {commitSha[..12]}: {plan.CommitMessage.Split('\n')[0]}");
+            if (plan.CommitMessage is null)
+            {
+                // Nothing to commit: HEAD already holds the version (bumped, not tagged; or tag-only).
+                commitSha = plan.HeadSha!;
+            }
+            else
+            {
+                parentSha = repo.Head.Sha;
+                commitSha = repo.CommitPaths(paths, plan.CommitMessage);
+                context.Log.Verbose($"Committed {commitSha[..12]}: {plan.CommitMessage.Split('\n')[0]}");
+            }
             if (plan.Tag is not null)
             {
                 repo.CreateAnnotatedTag(plan.Tag, commitSha, plan.TagMessage ?? plan.Tag);

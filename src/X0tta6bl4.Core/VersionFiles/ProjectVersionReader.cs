@@ -8,16 +8,20 @@ namespace X0tta6bl4.Core.VersionFiles;
 /// <summary>The version a project declares, with every file that declares it.</summary>
 public sealed class ProjectVersion
 {
-    internal ProjectVersion(SemVersion version, IReadOnlyList<(VersionFile File, TextFileContent Content, VersionReading Reading)> files)
+    internal ProjectVersion(SemVersion version, IReadOnlyList<(VersionFile File, TextFileContent Content, VersionReading Reading)> files, string? tagSource = null)
     {
         Version = version;
         Files = files;
+        TagSource = tagSource;
     }
 
     internal SemVersion Version { get; }
     /// <summary>The agreed version as SemVer 2.0 text.</summary>
     public string VersionText => Version.ToString();
     public IReadOnlyList<(VersionFile File, TextFileContent Content, VersionReading Reading)> Files { get; }
+    /// <summary>Set when no file holds the version because the build derives it from git tags: why. The version is then the latest release tag's.</summary>
+    public string? TagSource { get; }
+    public bool IsTagDerived => TagSource is not null;
 }
 
 /// <summary>
@@ -26,18 +30,26 @@ public sealed class ProjectVersion
 /// </summary>
 public static class ProjectVersionReader
 {
-    public static ProjectVersion Read(X0Config config, IX0Log log)
+    /// <param name="tagNames">The repository's tag names, for a version derived from tags (read from the repository at the root when null).</param>
+    public static ProjectVersion Read(X0Config config, IX0Log log, IReadOnlyList<string>? tagNames = null)
     {
-        var located = VersionFileLocator.Locate(config, log);
+        var located = VersionFileLocator.LocateAll(config, log);
+        if (located.TagSource is not null)
+        {
+            var tags = tagNames ?? ReadTagNames(config.Root);
+            var latest = config.Tags.Latest(tags) ?? new SemVersion(0, 0, 0);
+            log.Verbose($"Version {latest} from the latest release tag: {located.TagSource}");
+            return new ProjectVersion(latest, Array.Empty<(VersionFile, TextFileContent, VersionReading)>(), located.TagSource);
+        }
         var readings = new List<(VersionFile File, TextFileContent Content, VersionReading Reading)>();
         // Self-describing files first; their version anchors literal search templates.
-        foreach (var (file, content) in located.Where(l => l.File is not PatternVersionFile))
+        foreach (var (file, content) in located.Files.Where(l => l.File is not PatternVersionFile))
         {
             readings.Add((file, content, file.Read(content)));
         }
         var known = readings.Count > 0 ? readings[0].Reading.Version
             : config.LegacyCurrentVersion is { } lc ? Versioning.VersionText.ParseLenient(lc) : null;
-        foreach (var (file, content) in located.Where(l => l.File is PatternVersionFile))
+        foreach (var (file, content) in located.Files.Where(l => l.File is PatternVersionFile))
         {
             var pattern = (PatternVersionFile)file;
             pattern.KnownCurrentVersion = known;
@@ -55,5 +67,18 @@ public static class ProjectVersionReader
                 "Make the files agree (edit the odd one out by hand), then bump", config.Root);
         }
         return new ProjectVersion(readings[0].Reading.Version, readings);
+    }
+
+    private static IReadOnlyList<string> ReadTagNames(string root)
+    {
+        try
+        {
+            using var repo = Git.LibGit2Repository.Open(root, null);
+            return repo.GetTagNames();
+        }
+        catch (X0Exception)
+        {
+            return Array.Empty<string>();
+        }
     }
 }

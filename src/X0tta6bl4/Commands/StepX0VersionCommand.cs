@@ -184,8 +184,8 @@ public sealed class StepX0VersionCommand : X0Cmdlet
             Files = plan.Lines.Select(l => new X0VersionFileChange { Path = l.Path, Line = l.Line, Before = l.Before, After = l.After }).ToArray(),
             Pushed = result.Pushed,
             Remote = result.Pushed ? plan.Remote : null,
-            Status = X0VersionStatus.Bumped,
-            Reason = plan.Reason,
+            Status = plan.AlreadyBumped || plan.TagSource is not null ? X0VersionStatus.Tagged : X0VersionStatus.Bumped,
+            Reason = plan.Reason ?? plan.TagSource,
             Level = plan.Notes is null ? null : plan.Level.ToString(),
             Changelog = plan.Changelog?.RelativePath,
         };
