@@ -68,6 +68,8 @@ public sealed class StepVersionPlan
     /// <summary>Set when -Auto found nothing releasable: why. The plan then changes nothing.</summary>
     public string? NoReleaseReason { get; init; }
     public bool IsNoRelease => NoReleaseReason is not null;
+    /// <summary>The latest final release tag reachable from HEAD, the base of -Auto (null: none).</summary>
+    public string? LastReleaseTag { get; init; }
     /// <summary>The files already held the version (an earlier bump never tagged): nothing is rewritten, the release is tagged.</summary>
     public bool AlreadyBumped { get; init; }
     /// <summary>Set when the build derives the version from tags (no file holds it): why.</summary>
@@ -344,6 +346,8 @@ public sealed class StepVersion
                         ConfigSources = config.Sources,
                         NoReleaseReason = decision.Reason,
                         Level = decision.Level,
+                        LastReleaseTag = previousRelease?.Name,
+                        TagSource = project.TagSource,
                     };
                 }
                 next = decision.Version!;
@@ -446,6 +450,7 @@ public sealed class StepVersion
                 CommitMessage = commit && (changes.Count > 0 || changelog is not null) ? Render(config.CommitMessage, values) : null,
                 AlreadyBumped = alreadyBumped,
                 TagSource = project.TagSource,
+                LastReleaseTag = previousRelease?.Name,
                 Tag = tagName,
                 TagMessage = tagName is null ? null : Render(config.TagMessage, values),
                 Branch = head?.Branch,
