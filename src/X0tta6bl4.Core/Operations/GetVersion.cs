@@ -48,7 +48,7 @@ public sealed class GetVersion
         }
         var config = ConfigLoader.Load(root);
         foreach (var w in config.Warnings) context.Log.Warning(w);
-        var project = ProjectVersionReader.Read(config, context.Log, TryTagNames(root));
+        var project = ProjectVersionReader.Read(config, context.Log);
         var sources = project.Files
             .Select(f => new VersionSource(f.File.RelativePath, f.File.Anchor, f.Reading.Written, f.File.Reason))
             .ToList();
@@ -95,19 +95,6 @@ public sealed class GetVersion
         catch (X0Exception)
         {
             return false;
-        }
-    }
-
-    private static IReadOnlyList<string>? TryTagNames(string root)
-    {
-        try
-        {
-            using var repo = Git.LibGit2Repository.Open(root, null);
-            return repo.GetTagNames();
-        }
-        catch (X0Exception)
-        {
-            return null;
         }
     }
 }

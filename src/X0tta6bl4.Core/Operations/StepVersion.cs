@@ -198,7 +198,7 @@ public sealed class StepVersion
             }
 
             context.Progress.Report(new X0Progress("Step-X0Version", "Reading version files", 30));
-            var project = ProjectVersionReader.Read(config, context.Log, repo?.GetTagNames());
+            var project = ProjectVersionReader.Read(config, context.Log);
             if (project.IsTagDerived) context.Log.Verbose($"Tag-only release: {project.TagSource}; the version is the latest release tag's, {project.VersionText}");
             var readings = project.Files;
             var current = project.Version;

@@ -30,14 +30,12 @@ public sealed class ProjectVersion
 /// </summary>
 public static class ProjectVersionReader
 {
-    /// <param name="tagNames">The repository's tag names, for a version derived from tags (read from the repository at the root when null).</param>
-    public static ProjectVersion Read(X0Config config, IX0Log log, IReadOnlyList<string>? tagNames = null)
+    public static ProjectVersion Read(X0Config config, IX0Log log)
     {
         var located = VersionFileLocator.LocateAll(config, log);
         if (located.TagSource is not null)
         {
-            var tags = tagNames ?? ReadTagNames(config.Root);
-            var latest = config.Tags.Latest(tags) ?? new SemVersion(0, 0, 0);
+            var latest = LatestReachableRelease(config) ?? new SemVersion(0, 0, 0);
             log.Verbose($"Version {latest} from the latest release tag: {located.TagSource}");
             return new ProjectVersion(latest, Array.Empty<(VersionFile, TextFileContent, VersionReading)>(), located.TagSource);
         }
@@ -69,16 +67,26 @@ public static class ProjectVersionReader
         return new ProjectVersion(readings[0].Reading.Version, readings);
     }
 
-    private static IReadOnlyList<string> ReadTagNames(string root)
+    /// <summary>The highest final release tag reachable from HEAD: what a tag-derived build (setuptools_scm…) counts from.</summary>
+    private static SemVersion? LatestReachableRelease(X0Config config)
     {
         try
         {
-            using var repo = Git.LibGit2Repository.Open(root, null);
-            return repo.GetTagNames();
+            using var repo = Git.LibGit2Repository.Open(config.Root, null);
+            if (repo.Head.Sha is not { } head) return null;
+            var releases = repo.GetTagNames()
+                .Select(n => config.Tags.TryParse(n, out var v) && !v!.IsPrerelease ? (Name: n, Version: v) : (n, null))
+                .Where(t => t.Version is not null)
+                .OrderByDescending(t => t.Version!, SemVersion.PrecedenceComparer);
+            foreach (var (name, version) in releases)
+            {
+                if (repo.FindTag(name) is { } tag && repo.HasCommit(tag.TargetSha) && repo.IsAncestor(tag.TargetSha, head)) return version;
+            }
+            return null;
         }
         catch (X0Exception)
         {
-            return Array.Empty<string>();
+            return null;
         }
     }
 }

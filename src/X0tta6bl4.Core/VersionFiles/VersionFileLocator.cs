@@ -144,8 +144,16 @@ public static class VersionFileLocator
         var python = PythonLayout.Detect(root);
         var candidates = new List<VersionFile>(python.Files);
 
-        var props = Path.Combine(root, "Directory.Build.props");
-        if (File.Exists(props)) candidates.Add(PythonLayout.Reasoned(new MsBuildVersionFile(props, root), "<Version>/<VersionPrefix> in Directory.Build.props"));
+        // Directory.Build.props, and the props files it commonly imports for the version (Directory.Version.props,
+        // version.props; build/ and eng/ as Arcade-style repositories keep them).
+        foreach (var folder in new[] { root, Path.Combine(root, "build"), Path.Combine(root, "eng") })
+        {
+            if (!Directory.Exists(folder)) continue;
+            foreach (var props in Directory.GetFiles(folder, "*.props").OrderBy(p => Path.GetFileName(p) == "Directory.Build.props" ? 0 : 1).ThenBy(p => p, StringComparer.Ordinal))
+            {
+                candidates.Add(PythonLayout.Reasoned(new MsBuildVersionFile(props, root), $"<Version>/<VersionPrefix> in {Path.GetRelativePath(root, props).Replace('\\', '/')}"));
+            }
+        }
         foreach (var csproj in EnumerateShallow(root, "*.csproj", depth: 3))
         {
             candidates.Add(PythonLayout.Reasoned(new MsBuildVersionFile(csproj, root), "<Version>/<VersionPrefix> in a project file"));

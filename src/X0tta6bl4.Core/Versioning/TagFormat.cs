@@ -61,7 +61,14 @@ public sealed class TagFormat
             return false;
         }
         var text = tagName.Substring(Prefix.Length, tagName.Length - Prefix.Length - Suffix.Length);
-        return VersionText.TryParseSemVer(text, out version);
+        if (VersionText.TryParseSemVer(text, out version))
+        {
+            return true;
+        }
+        // Python projects tag their pre-releases as PEP 440 (1.0.0a2, 2.34.0.dev1): the same versions. Only with
+        // three release numbers: v10 and v10.6 are floating tags that move with each release, not releases.
+        return text.Length > 0 && char.IsAsciiDigit(text[0]) && text.Split('.').Length >= 3
+               && Pep440.TryToSemVer(text, out version, out _) && text.StartsWith($"{version!.Major}.{version.Minor}.{version.Patch}", StringComparison.Ordinal);
     }
 
     /// <summary>The highest version by SemVer precedence among tags in this format (never lexicographic).</summary>

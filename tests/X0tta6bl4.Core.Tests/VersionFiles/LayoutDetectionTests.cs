@@ -95,6 +95,12 @@ public class LayoutDetectionTests
                 ["src/Lib/Lib.csproj"] = "<Project Sdk=\"Microsoft.NET.Sdk\">\r\n  <PropertyGroup>\r\n    <TargetFramework>net8.0</TargetFramework>\r\n  </PropertyGroup>\r\n</Project>\r\n" },
             new() { ["Directory.Build.props"] = "<Project>\r\n  <PropertyGroup>\r\n    <VersionPrefix>4.0.2</VersionPrefix>\r\n    <LangVersion>latest</LangVersion>\r\n  </PropertyGroup>\r\n</Project>\r\n" },
             "Directory.Build.props"),
+        new Layout(".NET Directory.Version.props imported by Directory.Build.props (serilog 4)",
+            new() { ["Directory.Build.props"] = "<Project>\n  <Import Project=\"$(MSBuildThisFileDirectory)Directory.Version.props\" />\n  <PropertyGroup><LangVersion>latest</LangVersion></PropertyGroup>\n</Project>\n",
+                ["Directory.Version.props"] = "<Project>\n  <PropertyGroup>\n    <VersionPrefix>4.3.1</VersionPrefix>\n  </PropertyGroup>\n</Project>\n",
+                ["src/Serilog/Serilog.csproj"] = "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup>\n    <AssemblyVersion>$(VersionPrefix.Substring(0,3)).0.0</AssemblyVersion>\n  </PropertyGroup>\n</Project>\n" },
+            new() { ["Directory.Version.props"] = "<Project>\n  <PropertyGroup>\n    <VersionPrefix>4.3.2</VersionPrefix>\n  </PropertyGroup>\n</Project>\n" },
+            "<Version>/<VersionPrefix> in Directory.Version.props"),
         new Layout("PowerShell module manifest",
             new() { ["ImportLike/ImportLike.psd1"] = "@{\n    RootModule = 'ImportLike.psm1'\n    ModuleVersion = '7.8.6'\n    GUID = '60dd4136-feff-401a-ba27-a84458c57ede'\n    PrivateData = @{ PSData = @{ Tags = @('excel') } }\n}\n" },
             new() { ["ImportLike/ImportLike.psd1"] = "@{\n    RootModule = 'ImportLike.psm1'\n    ModuleVersion = '7.8.7'\n    GUID = '60dd4136-feff-401a-ba27-a84458c57ede'\n    PrivateData = @{ PSData = @{ Tags = @('excel') } }\n}\n" },
@@ -161,6 +167,11 @@ public class LayoutDetectionTests
         repo.Write("pyproject.toml", pyproject).Write(".gitignore", "src/pkg/_version.py\n").Write("src/pkg/__init__.py", "from ._version import __version__\n");
         repo.Commit("feat: initial");
         repo.Tag("v1.4.2");
+        // A release on another line of history (a maintenance branch's 9.0.0) is not what HEAD counts from.
+        repo.Git("checkout", "-q", "-b", "side");
+        repo.Write("side.txt", "x\n").Commit("feat: elsewhere");
+        repo.Tag("v9.0.0");
+        repo.Git("checkout", "-q", "main");
         repo.Write("src/pkg/_version.py", "__version__ = version = '1.4.2'\n").Write("src/pkg/core.py", "x = 1\n").Commit("fix: a bug");
         var head = repo.Head;
 
