@@ -83,6 +83,8 @@ public static class ConfigLoader
             VersionFiles = files,
             DetectVersionFiles = detect,
             LegacyVersionHolder = legacy?.VersionHolder,
+            // With files listed, that tool's rules decide every byte; without, the files are detected and current_version moves along.
+            Bump2Version = ownFiles is null && legacy?.Settings is { CurrentVersion.Length: > 0, Files.Count: > 0 } s ? s : null,
             LegacyCurrentVersion = legacy?.CurrentVersion,
             Sources = sources,
             Warnings = warnings.Concat(legacy?.Warnings ?? Enumerable.Empty<string>()).ToList(),

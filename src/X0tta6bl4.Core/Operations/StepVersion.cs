@@ -50,9 +50,12 @@ public sealed class StepVersionPlan
     internal SemVersion Previous { get; init; } = null!;
     internal SemVersion Next { get; init; } = null!;
     /// <summary>The version before the bump (SemVer 2.0 text).</summary>
-    public string PreviousVersion => Previous.ToString();
-    /// <summary>The version after the bump (SemVer 2.0 text).</summary>
-    public string NextVersion => Next.ToString();
+    public string PreviousVersion => PreviousText ?? Previous.ToString();
+    /// <summary>The version after the bump (SemVer 2.0 text; as serialized by a bump2version configuration when one decides).</summary>
+    public string NextVersion => NextText ?? Next.ToString();
+    /// <summary>The versions as a bump2version configuration writes them (its parse/serialize), when one decides.</summary>
+    public string? PreviousText { get; init; }
+    public string? NextText { get; init; }
     public bool IsPrerelease => Next.IsPrerelease;
     public required IReadOnlyList<VersionFileChange> Files { get; init; }
     public string? CommitMessage { get; init; }
@@ -198,18 +201,23 @@ public sealed class StepVersion
             }
 
             context.Progress.Report(new X0Progress("Step-X0Version", "Reading version files", 30));
-            var project = ProjectVersionReader.Read(config, context.Log);
-            if (project.IsTagDerived) context.Log.Verbose($"Tag-only release: {project.TagSource}; the version is the latest release tag's, {project.VersionText}");
-            var readings = project.Files;
-            var current = project.Version;
+            // A bump2version / bump-my-version configuration decides the files and the version text by its own rules.
+            var b2vSettings = config.Bump2Version;
+            var project = b2vSettings is null ? ProjectVersionReader.Read(config, context.Log) : null;
+            if (project?.IsTagDerived == true) context.Log.Verbose($"Tag-only release: {project.TagSource}; the version is the latest release tag's, {project.VersionText}");
+            var readings = project?.Files ?? Array.Empty<(VersionFile File, TextFileContent Content, VersionReading Reading)>();
+            var current = project?.Version ?? LenientOrZero(b2vSettings!.CurrentVersion);
             // Symbolic links are written through (and refused when they leave the repository) before any other check.
             var boundary = repo?.WorkingDirectory ?? root;
             var writePaths = readings.Select(r => r.File.FullPath).Distinct(StringComparer.Ordinal)
                 .ToDictionary(p => p, p => VersionFileTarget.Resolve(p, boundary), StringComparer.Ordinal);
-            if (repo is not null && commit)
+            CheckVersionFilesClean(writePaths.Values);
+            void CheckVersionFilesClean(IEnumerable<string> paths)
+            {
+                if (repo is not null && commit)
             {
                 // The release commit holds changes to tracked files only; a new file would slip in unreviewed.
-                var untracked = writePaths.Values.Select(p => RepoRelative(repo, p)).Distinct(StringComparer.Ordinal)
+                var untracked = paths.Select(p => RepoRelative(repo, p)).Distinct(StringComparer.Ordinal)
                     .Where(p => !repo.IsTracked(p)).ToList();
                 if (untracked.Count > 0)
                 {
@@ -222,13 +230,14 @@ public sealed class StepVersion
             if (repo is not null && needsGit)
             {
                 var dirtyVersionFiles = dirty.Select(d => d.Path).Intersect(
-                    writePaths.Values.Select(p => RepoRelative(repo, p)), StringComparer.Ordinal).ToList();
+                    paths.Select(p => RepoRelative(repo, p)), StringComparer.Ordinal).ToList();
                 if (dirtyVersionFiles.Count > 0)
                 {
                     throw new X0Exception(ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
                         "version files without uncommitted changes (the release commit holds only the version change)",
                         $"changes in {string.Join(", ", dirtyVersionFiles)}", "Commit or stash those changes first", root);
                 }
+            }
             }
 
             // Tags known locally, and on the remote when there is one: counters stay monotonic and
@@ -282,7 +291,7 @@ public sealed class StepVersion
             var changelogPath = System.IO.Path.Combine(root, conventions.ChangelogFile);
             var changelogExists = File.Exists(changelogPath);
             var changelogOn = !request.NoChangelog
-                && (conventions.Changelog ?? (File.Exists(System.IO.Path.Combine(root, "pyproject.toml")) && changelogExists));
+                && (conventions.Changelog ?? (b2vSettings is null && File.Exists(System.IO.Path.Combine(root, "pyproject.toml")) && changelogExists));
             ReleaseHistory? history = null;
             ReleaseTag? previousRelease = null;
             ReleaseNoteBuilder? commits = null;
@@ -323,7 +332,27 @@ public sealed class StepVersion
             string? reason = null;
             var level = ReleaseLevel.None;
             var alreadyBumped = false;
-            if (request.Auto)
+            Bump2VersionPlan? b2v = null;
+            if (b2vSettings is not null)
+            {
+                var part = Bump2VersionPart(request, commits, previousRelease?.Version ?? current, conventions);
+                if (part is null && request.Bump.Explicit is null)
+                {
+                    var why = $"no releasable commit since {previousRelease?.Name ?? "the start of history"}";
+                    return new StepVersionPlan
+                    {
+                        ProjectRoot = root, RepositoryRoot = repo?.WorkingDirectory, Previous = current, Next = current,
+                        PreviousText = b2vSettings.CurrentVersion, NextText = b2vSettings.CurrentVersion,
+                        Files = Array.Empty<VersionFileChange>(), Branch = head?.Branch, HeadSha = head?.Sha, Remote = remote,
+                        ConfigSources = config.Sources, NoReleaseReason = why, LastReleaseTag = previousRelease?.Name,
+                    };
+                }
+                b2v = Bump2VersionPlanner.Plan(b2vSettings, root, part, request.Bump.Explicit, context.Log);
+                next = LenientOrZero(b2v.NewText);
+                if (commits is not null) level = VersionPolicy.Effective(commits.Level, previousRelease?.Version ?? current, conventions.MajorOnZero);
+                context.Log.Verbose($"Version {b2v.CurrentText} → {b2v.NewText} ({b2vSettings.Description}, part {part ?? "-Version"})");
+            }
+            else if (request.Auto)
             {
                 var label = request.Bump.PreReleaseLabel;
                 if (label is { Length: 0 }) label = current.IsPrerelease ? current.PrereleaseIdentifiers[0].Value : config.PreReleaseLabel;
@@ -347,7 +376,7 @@ public sealed class StepVersion
                         NoReleaseReason = decision.Reason,
                         Level = decision.Level,
                         LastReleaseTag = previousRelease?.Name,
-                        TagSource = project.TagSource,
+                        TagSource = project?.TagSource,
                     };
                 }
                 next = decision.Version!;
@@ -377,7 +406,12 @@ public sealed class StepVersion
             string? tagName = null;
             if (tag)
             {
-                tagName = tagFormat.Format(next);
+                tagName = b2v is null ? tagFormat.Format(next) : b2v.RenderMessage(b2vSettings!.TagName);
+                if (GitRefName.Problem("refs/tags/" + tagName) is { } badTag)
+                {
+                    throw new X0Exception(ErrorIds.ConfigInvalid, X0ErrorCategory.InvalidData, "a tag name git accepts",
+                        $"'{tagName}': {badTag}", "Fix tag_name in the configuration; nothing was changed", tagName);
+                }
                 if (repo!.FindTag(tagName) is { } existing)
                 {
                     throw new X0Exception(ErrorIds.TagExists, X0ErrorCategory.ResourceExists,
@@ -395,7 +429,15 @@ public sealed class StepVersion
             context.Progress.Report(new X0Progress("Step-X0Version", "Planning edits", 60));
             // Several anchors may live in one file (pyproject [project].version and [tool.bumpversion]
             // current_version): they become one edit of that file, or the last write would undo the others.
-            var changes = readings
+            if (b2v is not null)
+            {
+                foreach (var e in b2v.Edits) writePaths[e.FullPath] = VersionFileTarget.Resolve(e.FullPath, boundary);
+                CheckVersionFilesClean(b2v.Edits.Select(e => writePaths[e.FullPath]));
+            }
+            var changes = b2v is not null
+                ? b2v.Edits.Select(e => new VersionFileChange(new Bump2VersionTarget(e.FullPath, root), e.Original, e.Updated,
+                    e.Lines.Select(l => new VersionLineChange(e.RelativePath, l.Line, l.Before, l.After)).ToList()) { WritePath = writePaths[e.FullPath] }).ToList()
+                : readings
                 .Where(_ => !alreadyBumped)
                 .GroupBy(r => writePaths[r.File.FullPath], StringComparer.Ordinal)
                 .Select(g => PlanFile(g.First().Content, g.Select(r => (r.File, r.Reading)).ToList(), next) with { WritePath = g.Key })
@@ -447,12 +489,16 @@ public sealed class StepVersion
                 Next = next,
                 Files = changes,
                 // Nothing to commit (bumped earlier, or a tag-only project): the tag goes on HEAD, which holds the version.
-                CommitMessage = commit && (changes.Count > 0 || changelog is not null) ? Render(config.CommitMessage, values) : null,
+                CommitMessage = !commit || (changes.Count == 0 && changelog is null) ? null
+                    : b2v is not null ? b2v.RenderMessage(b2vSettings!.Message) : Render(config.CommitMessage, values),
+                PreviousText = b2v?.CurrentText,
+                NextText = b2v?.NewText,
                 AlreadyBumped = alreadyBumped,
-                TagSource = project.TagSource,
+                TagSource = project?.TagSource,
                 LastReleaseTag = previousRelease?.Name,
                 Tag = tagName,
-                TagMessage = tagName is null ? null : Render(config.TagMessage, values),
+                TagMessage = tagName is null ? null
+                    : b2v is not null ? (b2v.RenderMessage(b2vSettings!.TagMessage) is { Length: > 0 } m ? m : tagName) : Render(config.TagMessage, values),
                 Branch = head?.Branch,
                 HeadSha = head?.Sha,
                 Push = request.Push,
@@ -485,6 +531,49 @@ public sealed class StepVersion
                 _ = remoteRead.Exception;   // observed: the local error, or the plan, already decided
             }
         }
+    }
+
+    private static SemVersion LenientOrZero(string text)
+    {
+        try
+        {
+            return VersionText.ParseLenient(text);
+        }
+        catch (X0Exception)
+        {
+            // A bump2version scheme outside SemVer and PEP 440 ("1.2.3.4"): its text is what counts.
+            return new SemVersion(0, 0, 0);
+        }
+    }
+
+    /// <summary>The bump2version part a request names: -Major/-Minor/-Patch, -Part, or the level -Auto infers; null for -Version or no release.</summary>
+    private static string? Bump2VersionPart(StepVersionRequest request, ReleaseNoteBuilder? commits, SemVersion baseVersion, CommitConventions conventions)
+    {
+        var bump = request.Bump;
+        if (bump.PreReleaseLabel is not null || bump.Release)
+        {
+            throw new X0Exception(ErrorIds.InvalidBump, X0ErrorCategory.InvalidArgument,
+                "a bump of a part the bump2version configuration defines", request.Auto ? "-Auto -PreRelease" : bump.ToString(),
+                "bump2version has no pre-release step of its own: define the part in parse/serialize (e.g. release with values) and pass -Part <name>", request.Path);
+        }
+        if (bump.Part is not null) return bump.Part;
+        if (request.Auto)
+        {
+            return VersionPolicy.Effective(commits!.Level, baseVersion, conventions.MajorOnZero) switch
+            {
+                ReleaseLevel.Major => "major",
+                ReleaseLevel.Minor => "minor",
+                ReleaseLevel.Patch => "patch",
+                _ => null,
+            };
+        }
+        return bump.Component switch
+        {
+            VersionComponent.Major => "major",
+            VersionComponent.Minor => "minor",
+            VersionComponent.Patch => "patch",
+            _ => null,
+        };
     }
 
     /// <summary>

@@ -57,6 +57,11 @@ public static class PythonLayout
                 files.AddRange(DynamicSources(pyproject, project, root));
             }
         }
+        if (File.Exists(setupPyPath) && File.ReadAllText(setupPyPath).Contains("use_scm_version", StringComparison.Ordinal))
+        {
+            // setuptools_scm through setup.py (pluggy before its pyproject.toml): the tag is the version.
+            return new PythonVersionSources(Array.Empty<VersionFile>(), "setuptools_scm derives the version from git tags (use_scm_version in setup.py)");
+        }
         if (File.Exists(setupCfgPath))
         {
             files.AddRange(SetupCfgSources(setupCfgPath, root));

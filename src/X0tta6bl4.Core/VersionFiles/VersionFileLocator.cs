@@ -42,12 +42,14 @@ public static class VersionFileLocator
         var root = config.Root;
         var files = new List<VersionFile>();
         var source = config.Sources.Count > 0 ? config.Sources[0] : "the configuration";
-        foreach (var setting in config.VersionFiles)
+        // A bump2version configuration's files follow its own templates (Bump2VersionPlanner); what states the
+        // version for reading is its current_version.
+        foreach (var setting in config.Bump2Version is null ? config.VersionFiles : Array.Empty<VersionFileSetting>())
         {
             files.Add(PythonLayout.Reasoned(FromSetting(setting, root), $"listed in {source}"));
         }
         string? tagSource = null;
-        if (config.DetectVersionFiles)
+        if (config.DetectVersionFiles && config.Bump2Version is null)
         {
             var detection = DetectAll(root, log);
             tagSource = detection.TagSource;

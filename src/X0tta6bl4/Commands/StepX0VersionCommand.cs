@@ -25,6 +25,7 @@ public sealed class StepX0VersionCommand : X0Cmdlet
     private const string ReleaseSet = "Release";
     private const string VersionSet = "Version";
     private const string AutoSet = "Auto";
+    private const string PartSet = "Part";
 
     [Parameter(Mandatory = true, ParameterSetName = MajorSet)]
     public SwitchParameter Major { get; set; }
@@ -62,6 +63,11 @@ public sealed class StepX0VersionCommand : X0Cmdlet
 
     [Parameter(Mandatory = true, ParameterSetName = ReleaseSet)]
     public SwitchParameter Release { get; set; }
+
+    /// <summary>Bumps a part that a bump2version / bump-my-version configuration defines (release, build…), by that configuration's rules.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = PartSet)]
+    [ValidatePattern("^[A-Za-z_][A-Za-z0-9_]*$")]
+    public string? Part { get; set; }
 
     /// <summary>An explicit new version (SemVer, or PEP 440 such as 1.4.0rc1).</summary>
     [Parameter(Mandatory = true, ParameterSetName = VersionSet, ValueFromPipelineByPropertyName = true)]
@@ -212,6 +218,7 @@ public sealed class StepX0VersionCommand : X0Cmdlet
             ReleaseSet => new BumpRequest { Release = true },
             VersionSet => new BumpRequest { Explicit = Version },
             AutoSet => new BumpRequest { PreReleaseLabel = label },
+            PartSet => new BumpRequest { Part = Part },
             _ => throw new InvalidOperationException($"Unhandled parameter set {ParameterSetName}"),
         };
     }

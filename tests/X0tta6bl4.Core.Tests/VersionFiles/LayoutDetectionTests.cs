@@ -155,6 +155,7 @@ public class LayoutDetectionTests
         { "setuptools_scm", "[build-system]\nrequires = [\"setuptools>=64\", \"setuptools_scm>=8\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"scm\"\ndynamic = [\"version\"]\n\n[tool.setuptools_scm]\n", "setuptools_scm" },
         { "hatch-vcs", "[build-system]\nrequires = [\"hatchling\", \"hatch-vcs\"]\nbuild-backend = \"hatchling.build\"\n\n[project]\nname = \"vcs\"\ndynamic = [\"version\"]\n\n[tool.hatch.version]\nsource = \"vcs\"\n", "hatch-vcs" },
         { "versioningit", "[build-system]\nrequires = [\"setuptools\", \"versioningit\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"vit\"\ndynamic = [\"version\"]\n\n[tool.versioningit]\ndefault-version = \"0.0.0+unknown\"\n", "versioningit" },
+        { "setuptools_scm in setup.py", "", "use_scm_version" },
         { "pdm scm", "[build-system]\nrequires = [\"pdm-backend\"]\nbuild-backend = \"pdm.backend\"\n\n[project]\nname = \"pdmscm\"\ndynamic = [\"version\"]\n\n[tool.pdm.version]\nsource = \"scm\"\n", "pdm-backend" },
     };
 
@@ -164,7 +165,16 @@ public class LayoutDetectionTests
     {
         using var repo = new GitRepoFixture(name.Replace(' ', '-'));
         // setuptools_scm's generated, ignored _version.py is no version file to bump.
-        repo.Write("pyproject.toml", pyproject).Write(".gitignore", "src/pkg/_version.py\n").Write("src/pkg/__init__.py", "from ._version import __version__\n");
+        if (pyproject.Length == 0)
+        {
+            // pluggy before 1.0: setup.py asks setuptools_scm for the version, no pyproject.toml.
+            repo.Write("setup.py", "from setuptools import setup\n\nsetup(\n    name=\"pluggy\",\n    use_scm_version={\"write_to\": \"src/pkg/_version.py\"},\n    setup_requires=[\"setuptools-scm\"],\n)\n");
+        }
+        else
+        {
+            repo.Write("pyproject.toml", pyproject);
+        }
+        repo.Write(".gitignore", "src/pkg/_version.py\n").Write("src/pkg/__init__.py", "from ._version import __version__\n");
         repo.Commit("feat: initial");
         repo.Tag("v1.4.2");
         // A release on another line of history (a maintenance branch's 9.0.0) is not what HEAD counts from.
