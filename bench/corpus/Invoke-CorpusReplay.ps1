@@ -57,7 +57,7 @@ foreach ($p in $projects) {
         Write-Progress -Activity "Replaying $($p.Name)" -Status $t.Tag -PercentComplete (100 * $i / @($tags).Count)
         $expected = "$($t.Version.Major).$($t.Version.Minor).$($t.Version.Build)"
         $row = [ordered]@{ Project = $p.Name; Kind = $p.Kind; Tag = $t.Tag; Expected = $expected; Predicted = $null; Outcome = $null
-            Level = $null; LastReleaseTag = $null; AlreadyBumped = $false; Sources = $null; Reason = $null }
+            Level = $null; LastReleaseTag = $null; AlreadyBumped = $false; Sources = $null; Reason = $null; Commits = 0; Conventional = 0; Cause = $null }
         $parent = & git -C $clone rev-parse --verify -q "$($t.Tag)^{commit}^1" 2>$null
         if (-not $parent) { $row.Outcome = 'first-commit'; $results.Add([pscustomobject]$row); continue }
         & git -C $clone checkout -q -f --detach $parent 2>&1 | Out-Null
@@ -73,9 +73,22 @@ foreach ($p in $projects) {
                 elseif ($v.NextVersion -eq $expected) { 'match' }
                 elseif ([version]($v.NextVersion -replace '[-+].*$', '') -lt $t.Version) { 'lower' }
                 else { 'higher' }
+            # Why a prediction differs: how many commits of the range follow Conventional Commits at all.
+            if ($v.LastReleaseTag) {
+                $subjects = @(& git -C $clone log --format=%s "$($v.LastReleaseTag)..$parent" 2>$null)
+                $row.Commits = $subjects.Count
+                $row.Conventional = @($subjects | Where-Object { $_ -match '^[a-zA-Z]+(\([^)]*\))?!?: ' }).Count
+            }
         } catch {
             $row.Outcome = 'error'
             $row.Reason = "$($_.FullyQualifiedErrorId): $($_.Exception.Message)"
+        }
+        $row.Cause = switch ($row.Outcome) {
+            'match' { if ($row.AlreadyBumped) { 'files already bumped' } else { 'commits' } }
+            'no-release' { if ($row.Conventional -eq 0) { 'no Conventional Commits in the range' } else { 'only types that do not release' } }
+            { $_ -in 'lower', 'higher' } { if ($row.AlreadyBumped) { 'files ahead of the tag' } elseif ($row.Conventional -lt $row.Commits / 2) { 'mostly non-conventional commits' } else { "maintainer chose another level than the commits' types" } }
+            'error' { 'version not readable' }
+            default { $row.Outcome }
         }
         $results.Add([pscustomobject]$row)
     }
@@ -96,5 +109,12 @@ foreach ($g in $results | Group-Object Project) {
 $all = @($results | Where-Object Outcome -notin 'base-missing', 'first-commit')
 [void]$md.AppendLine(("`n{0} releases replayed, {1} scored, {2} matched ({3:P1}); errors: {4}." -f $results.Count, $all.Count, @($all | Where-Object Outcome -eq 'match').Count,
     ($(if ($all.Count) { @($all | Where-Object Outcome -eq 'match').Count / $all.Count } else { 0 })), @($all | Where-Object Outcome -eq 'error').Count))
+[void]$md.AppendLine("`n| cause | releases |`n|---|---:|")
+foreach ($g in $results | Group-Object Outcome, Cause | Sort-Object Count -Descending) {
+    [void]$md.AppendLine("| $($g.Name) | $($g.Count) |")
+}
+$conventional = @($all | Where-Object { $_.Commits -gt 0 -and $_.Conventional / $_.Commits -ge 0.8 })
+[void]$md.AppendLine(("`nReleases whose range is at least 80 % Conventional Commits: {0}, of which {1} matched ({2:P1})." -f $conventional.Count,
+    @($conventional | Where-Object Outcome -eq 'match').Count, ($(if ($conventional.Count) { @($conventional | Where-Object Outcome -eq 'match').Count / $conventional.Count } else { 0 }))))
 $md.ToString() | Set-Content (Join-Path $OutputPath 'corpus.md')
 $md.ToString()

@@ -87,7 +87,8 @@ public static class ConfigLoader
             Bump2Version = ownFiles is null && legacy?.Settings is { CurrentVersion.Length: > 0, Files.Count: > 0 } s ? s : null,
             LegacyCurrentVersion = legacy?.CurrentVersion,
             Sources = sources,
-            Warnings = warnings.Concat(legacy?.Warnings ?? Enumerable.Empty<string>()).ToList(),
+            // Under that tool's own rules its settings are honoured or refused, not warned about.
+            Warnings = warnings.Concat(legacy?.Settings is { Files.Count: > 0 } && ownFiles is null ? Enumerable.Empty<string>() : legacy?.Warnings ?? Enumerable.Empty<string>()).ToList(),
             Settings = own ?? new TomlTable(),
         };
     }
