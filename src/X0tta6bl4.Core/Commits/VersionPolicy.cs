@@ -47,7 +47,11 @@ public static class VersionPolicy
         // The base is the last release tag. Files ahead of it hold a version no tag has: an earlier run bumped and
         // did not tag (or the maintainer set the next version by hand). That version is the release, unless the
         // commits call for more; it is never bumped a second time.
-        var filesAhead = lastRelease is not null && !current.IsPrerelease && current.ComparePrecedenceTo(lastRelease) > 0;
+        // A version some tag already names (on another line of history) was released: it is a base, not a pending bump.
+        var knownList = known as IReadOnlyCollection<SemVersion> ?? known.ToList();
+        var filesAhead = lastRelease is not null && !current.IsPrerelease && current.ComparePrecedenceTo(lastRelease) > 0
+                         && !knownList.Any(k => k.ComparePrecedenceTo(current) == 0);
+        if (lastRelease is not null && !current.IsPrerelease && current.ComparePrecedenceTo(lastRelease) > 0 && !filesAhead) lastRelease = current;
         var baseVersion = lastRelease ?? (current.IsPrerelease ? null : current);
         var effective = Effective(level, baseVersion ?? Core(current), majorOnZero);
         if (filesAhead && preReleaseLabel is null)
@@ -80,7 +84,6 @@ public static class VersionPolicy
         }
 
         preReleaseLabel = Versioning.Pep440.CanonicalLabel(preReleaseLabel);
-        var knownList = known as IReadOnlyCollection<SemVersion> ?? known.ToList();
         var counter = 1;
         foreach (var k in knownList)
         {

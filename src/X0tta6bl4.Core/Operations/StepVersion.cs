@@ -583,7 +583,7 @@ public sealed class StepVersion
     private static string? AlreadyBumped(SemVersion current, SemVersion? lastRelease, BumpRequest bump, IReadOnlyList<SemVersion> known)
     {
         if (lastRelease is null || current.IsPrerelease || bump.Component == VersionComponent.None || bump.PreReleaseLabel is not null
-            || current.ComparePrecedenceTo(lastRelease) <= 0)
+            || current.ComparePrecedenceTo(lastRelease) <= 0 || known.Any(k => k.ComparePrecedenceTo(current) == 0))
         {
             return null;
         }

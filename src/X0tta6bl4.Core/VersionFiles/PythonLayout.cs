@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Tomlyn.Model;
 using X0tta6bl4.Core.Config;
 using X0tta6bl4.Core.Versioning;
@@ -19,6 +20,7 @@ public sealed record PythonVersionSources(IReadOnlyList<VersionFile> Files, stri
 /// </summary>
 public static class PythonLayout
 {
+    private static readonly Regex PyModules = new(@"py_modules\s*=\s*\[(?<list>[^\]]*)\]", RegexOptions.CultureInvariant);
     private static readonly string[] VersionModules = { "__init__.py", "_version.py", "version.py", "__version__.py", "__about__.py" };
     private static readonly HashSet<string> NotPackages = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -69,6 +71,17 @@ public static class PythonLayout
         if (File.Exists(setupPyPath))
         {
             files.Add(Reasoned(RegexVersionFile.SetupPy(setupPyPath, root), "setup(version=…) in setup.py"));
+            // A single-module distribution (py_modules=['pluggy']): the module file holds __version__.
+            foreach (Match m in PyModules.Matches(File.ReadAllText(setupPyPath)))
+            {
+                foreach (Match name in Regex.Matches(m.Groups["list"].Value, @"['""](?<n>[\w.]+)['""]"))
+                {
+                    if (ModuleFile(name.Groups["n"].Value, root, pyproject) is { } module && !files.Any(f => f.FullPath == Path.GetFullPath(module)))
+                    {
+                        files.Add(Reasoned(new PythonModuleVersionFile(module, root), $"__version__ in the module {name.Groups["n"].Value} (py_modules in setup.py)"));
+                    }
+                }
+            }
         }
         foreach (var package in PackageDirectories(root, pyproject))
         {

@@ -93,6 +93,15 @@ public class VersionPolicyTests
     }
 
     [Fact]
+    public void Files_at_a_version_tagged_on_another_line_of_history_are_a_release_not_a_pending_bump()
+    {
+        // commitizen: v4.13.3 was tagged on a commit main does not contain; main's files say 4.13.3.
+        var d = VersionPolicy.Decide(V("4.13.3"), V("4.12.1"), ReleaseLevel.Patch, null, new[] { V("4.12.1"), V("4.13.3") }, false);
+        Assert.Equal("4.13.4", d.Version!.ToString());
+        Assert.False(d.AlreadyInFiles);
+    }
+
+    [Fact]
     public void First_release_without_tags_bumps_the_files()
     {
         var d = VersionPolicy.Decide(V("3.2.0"), null, ReleaseLevel.Minor, null, Array.Empty<SemVersion>(), false);
