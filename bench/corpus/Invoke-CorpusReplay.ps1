@@ -51,6 +51,10 @@ foreach ($p in $projects) {
     }
     $tags = & git -C $clone tag -l | ForEach-Object { $v = Get-FinalVersion $_ $p.TagFormat; if ($v) { [pscustomobject]@{ Tag = $_; Version = $v } } } |
         Sort-Object Version -Descending | Select-Object -First $MaxPerProject
+    # Every tag with the date of the commit it names: at each replayed release, the tags made after it are hidden,
+    # as they did not exist when the maintainer released (a later tag would otherwise name versions the files hold).
+    $allTags = & git -C $clone for-each-ref refs/tags --format='%(refname) %(objectname) %(*committerdate:unix)%(committerdate:unix)' |
+        ForEach-Object { $r, $o, $d = $_ -split ' '; [pscustomobject]@{ Ref = $r; Object = $o; Date = [long]$d } }
     $i = 0
     foreach ($t in $tags) {
         $i++
@@ -63,6 +67,9 @@ foreach ($p in $projects) {
         & git -C $clone checkout -q -f --detach $parent 2>&1 | Out-Null
         & git -C $clone clean -q -fdx 2>&1 | Out-Null
         Set-Content -LiteralPath (Join-Path $clone 'x0tta6bl4.toml') -Value "tag_format = `"$($p.TagFormat)`""
+        $parentDate = [long](& git -C $clone log -1 --format=%ct $parent)
+        $future = @($allTags | Where-Object { $_.Date -gt $parentDate -or $_.Ref -eq "refs/tags/$($t.Tag)" })
+        if ($future) { ($future | ForEach-Object { "delete $($_.Ref) $($_.Object)" }) -join "`n" | & git -C $clone update-ref --stdin }
         try {
             $v = Get-X0Version -Path $clone -WarningAction SilentlyContinue -ErrorAction Stop
             $row.Predicted = $v.NextVersion; $row.Level = $v.Level; $row.LastReleaseTag = $v.LastReleaseTag
@@ -82,6 +89,8 @@ foreach ($p in $projects) {
         } catch {
             $row.Outcome = 'error'
             $row.Reason = "$($_.FullyQualifiedErrorId): $($_.Exception.Message)"
+        } finally {
+            if ($future) { ($future | ForEach-Object { "create $($_.Ref) $($_.Object)" }) -join "`n" | & git -C $clone update-ref --stdin }
         }
         $row.Cause = switch ($row.Outcome) {
             'match' { if ($row.AlreadyBumped) { 'files already bumped' } else { 'commits' } }

@@ -78,3 +78,24 @@ Describe 'Get-X0Version' {
         (Get-Help Get-X0Version -Examples).Examples.Example.Count | Should -BeGreaterThan 2
     }
 }
+
+Describe 'Step-X0Version with a bump2version configuration' {
+    It 'bumps a configured part with -Part, as bumpversion would, and Get-X0Version reads its current_version' {
+        $repo = New-X0GitRepository -Name 'b2v-part'
+        $cfg = "[bumpversion]`ncurrent_version = 2.3.1-dev1`ncommit = True`ntag = True`nparse = (?P<major>\d+)\.(?P<minor>\d+)\.(?P<patch>\d+)(\-(?P<release>[a-z]+)(?P<build>\d+))?`n" +
+            "serialize = `n`t{major}.{minor}.{patch}-{release}{build}`n`t{major}.{minor}.{patch}`n`n[bumpversion:part:release]`noptional_value = ga`nvalues = `n`tdev`n`trc`n`tga`n`n" +
+            "[bumpversion:part:build]`nfirst_value = 1`n`n[bumpversion:file:VERSION]`n"
+        [IO.File]::WriteAllText((Join-Path $repo '.bumpversion.cfg'), $cfg)
+        [IO.File]::WriteAllText((Join-Path $repo 'VERSION'), "2.3.1-dev1`n")
+        Invoke-Git $repo add -A | Out-Null
+        Invoke-Git $repo commit -q -m 'build: bumpversion' | Out-Null
+
+        (Get-X0Version -Path $repo).Sources[0].Written | Should -Be '2.3.1-dev1'
+        $r = Step-X0Version -Part release -Path $repo -Confirm:$false
+        $r.Version | Should -Be '2.3.1-rc1'
+        $r.Tag | Should -Be 'v2.3.1-rc1'
+        [IO.File]::ReadAllText((Join-Path $repo 'VERSION')) | Should -Be "2.3.1-rc1`n"
+        (Step-X0Version -Part release -Path $repo -Confirm:$false).Version | Should -Be '2.3.1'
+        Invoke-Git $repo log -1 --format=%s | Should -Be 'Bump version: 2.3.1-rc1 → 2.3.1'
+    }
+}
