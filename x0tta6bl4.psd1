@@ -10,9 +10,10 @@
     Description          = 'Release pipeline as PowerShell cmdlets: quality gates, semantic versions, container images, GitHub releases and run history - verified, resumable and honest under -WhatIf.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
-    FormatsToProcess     = @('x0tta6bl4.format.ps1xml', 'x0tta6bl4.workflows.format.ps1xml', 'x0tta6bl4.changelog.format.ps1xml')
+    FormatsToProcess     = @('x0tta6bl4.format.ps1xml', 'x0tta6bl4.version.format.ps1xml', 'x0tta6bl4.workflows.format.ps1xml', 'x0tta6bl4.changelog.format.ps1xml')
     CmdletsToExport      = @(
         'Step-X0Version'
+        'Get-X0Version'
         'Publish-X0Release'
         'Get-X0Run'
         'Get-X0RunLog'

@@ -129,7 +129,8 @@ Describe 'Step-X0Version -Auto on a copy of the sample project' {
 
     It 'a rejected push restores CHANGELOG.md byte for byte; the re-run writes the section once' {
         Add-Commit $Repo 'feat: one'
-        Invoke-Git $Repo push -q origin main | Out-Null
+        # The release v3.2.0 is on the remote too: a release tag only local would stop -Push (X0.ReleaseNotPushed).
+        Invoke-Git $Repo push -q origin main --tags | Out-Null
         $remote = "$Repo-origin.git"
         $hook = "$remote/hooks/pre-receive"
         Set-Content -Path $hook -Value "#!/bin/sh`necho 'frozen' >&2`nexit 1"

@@ -11,6 +11,8 @@ namespace X0tta6bl4.Core.Commits;
 public sealed record VersionDecision(SemVersion? Version, ReleaseLevel Level, ReleaseLevel RequestedLevel, string Reason)
 {
     public bool IsRelease => Version is not null;
+    /// <summary>The files already hold <see cref="Version"/>, which no release tag has: bumped, not tagged. Finish it (tag), never bump again.</summary>
+    public bool AlreadyInFiles { get; init; }
 }
 
 /// <summary>
@@ -42,10 +44,26 @@ public static class VersionPolicy
     public static VersionDecision Decide(SemVersion current, SemVersion? lastRelease, ReleaseLevel level, string? preReleaseLabel,
         IEnumerable<SemVersion> known, bool majorOnZero)
     {
-        // The base is the newest final version: the last release tag, or the files when they are ahead of it.
-        var baseVersion = lastRelease;
-        if (!current.IsPrerelease && (baseVersion is null || current.ComparePrecedenceTo(baseVersion) > 0)) baseVersion = current;
+        // The base is the last release tag. Files ahead of it hold a version no tag has: an earlier run bumped and
+        // did not tag (or the maintainer set the next version by hand). That version is the release, unless the
+        // commits call for more; it is never bumped a second time.
+        // A version some tag already names (on another line of history) was released: it is a base, not a pending bump.
+        var knownList = known as IReadOnlyCollection<SemVersion> ?? known.ToList();
+        var filesAhead = lastRelease is not null && !current.IsPrerelease && current.ComparePrecedenceTo(lastRelease) > 0
+                         && !knownList.Any(k => k.ComparePrecedenceTo(current) == 0);
+        if (lastRelease is not null && !current.IsPrerelease && current.ComparePrecedenceTo(lastRelease) > 0 && !filesAhead) lastRelease = current;
+        var baseVersion = lastRelease ?? (current.IsPrerelease ? null : current);
         var effective = Effective(level, baseVersion ?? Core(current), majorOnZero);
+        if (filesAhead && preReleaseLabel is null)
+        {
+            var fromTag = effective == ReleaseLevel.None ? null : Raise(lastRelease!, effective);
+            if (fromTag is null || current.ComparePrecedenceTo(fromTag) >= 0)
+            {
+                return new VersionDecision(current, effective, level,
+                    $"bumped, not tagged: the files already hold {current}, which no release tag has (the last is {lastRelease})")
+                { AlreadyInFiles = true };
+            }
+        }
         if (effective == ReleaseLevel.None)
         {
             return new VersionDecision(null, ReleaseLevel.None, level,
@@ -65,7 +83,7 @@ public static class VersionPolicy
             return new VersionDecision(target, effective, level, why);
         }
 
-        var knownList = known as IReadOnlyCollection<SemVersion> ?? known.ToList();
+        preReleaseLabel = Versioning.Pep440.CanonicalLabel(preReleaseLabel);
         var counter = 1;
         foreach (var k in knownList)
         {

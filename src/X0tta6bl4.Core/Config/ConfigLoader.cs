@@ -11,27 +11,6 @@ public static class ConfigLoader
     public const string OwnFile = "x0tta6bl4.toml";
     public const string ToolTable = "x0tta6bl4";
 
-    // Keys of [tool.x0tta6bl4] this version understands; anything else earns a warning (typos are silent killers).
-    private static readonly HashSet<string> KnownKeys = new(StringComparer.Ordinal)
-    {
-        "tag_format", "commit_message", "tag_message", "commit", "tag", "allow_dirty", "remote",
-        "prerelease_label", "version_files", "detect_version_files", "release_dir",
-        // Build-X0Image: [tool.x0tta6bl4.images] (see Containers/ImageSettings.cs).
-        "images",
-        // Commit conventions, next version and notes (CommitConventions).
-        "minor_types", "patch_types", "major_on_zero", "changelog_sections", "first_parent", "strict", "repository_url",
-        "changelog", "changelog_file", "show_other",
-    };
-
-    /// <summary>Keys that later features register (notes, gates, images, releases); kept here so warnings stay precise.</summary>
-    public static void RegisterKnownKeys(params string[] keys)
-    {
-        lock (KnownKeys)
-        {
-            foreach (var k in keys) KnownKeys.Add(k);
-        }
-    }
-
     public static X0Config Load(string root)
     {
         root = Path.GetFullPath(root);
@@ -68,13 +47,7 @@ public static class ConfigLoader
 
         if (own is not null)
         {
-            lock (KnownKeys)
-            {
-                foreach (var key in own.Keys.Where(k => !KnownKeys.Contains(k)))
-                {
-                    warnings.Add($"Unknown setting '{key}' in {sources[0]} is ignored (check the spelling).");
-                }
-            }
+            warnings.AddRange(ConfigSchema.Validate(own, sources[0]));
         }
 
         var ownFiles = own is not null ? ReadVersionFiles(own, sources[0]) : null;
@@ -84,10 +57,21 @@ public static class ConfigLoader
             : files.Count == 0;
 
         var usesLegacyDefaults = own is null && legacy is not null;
+        var tagFormat = Str(own, "tag_format") ?? legacy?.TagName ?? TagFormat.Default;
+        if (TagFormat.Problem(tagFormat) is { } tagProblem)
+        {
+            // Checked here, before any plan: git would refuse the tag only after the release commit exists.
+            var key = Str(own, "tag_format") is not null ? "tag_format" : "tag_name";
+            var source = Str(own, "tag_format") is not null ? sources[0] : legacy!.Description;
+            throw new X0Exception(ErrorIds.ConfigInvalid, X0ErrorCategory.InvalidData,
+                $"{key}: a tag name template with one {{version}} that makes a valid git tag name, such as v{{version}}",
+                $"{key} = \"{tagFormat}\" in {source}: {tagProblem}",
+                $"Fix {key} in {source}; nothing was changed", source);
+        }
         return new X0Config
         {
             Root = root,
-            TagFormat = Str(own, "tag_format") ?? legacy?.TagName ?? TagFormat.Default,
+            TagFormat = tagFormat,
             CommitMessage = Str(own, "commit_message") ?? legacy?.Message ?? (usesLegacyDefaults ? X0Config.LegacyCommitMessage : X0Config.DefaultCommitMessage),
             TagMessage = Str(own, "tag_message") ?? legacy?.TagMessage ?? (usesLegacyDefaults ? X0Config.LegacyCommitMessage : X0Config.DefaultTagMessage),
             // A bump2version user who never set commit/tag got neither; migrating must not change that.
@@ -99,9 +83,12 @@ public static class ConfigLoader
             VersionFiles = files,
             DetectVersionFiles = detect,
             LegacyVersionHolder = legacy?.VersionHolder,
+            // With files listed, that tool's rules decide every byte; without, the files are detected and current_version moves along.
+            Bump2Version = ownFiles is null && legacy?.Settings is { CurrentVersion.Length: > 0, Files.Count: > 0 } s ? s : null,
             LegacyCurrentVersion = legacy?.CurrentVersion,
             Sources = sources,
-            Warnings = warnings.Concat(legacy?.Warnings ?? Enumerable.Empty<string>()).ToList(),
+            // Under that tool's own rules its settings are honoured or refused, not warned about.
+            Warnings = warnings.Concat(legacy?.Settings is { Files.Count: > 0 } && ownFiles is null ? Enumerable.Empty<string>() : legacy?.Warnings ?? Enumerable.Empty<string>()).ToList(),
             Settings = own ?? new TomlTable(),
         };
     }

@@ -2,7 +2,8 @@ namespace X0tta6bl4.Core.Config;
 
 /// <summary>
 /// Just enough of Python's configparser to read bump2version settings: sections, <c>key = value</c> or
-/// <c>key: value</c>, indented continuation lines, and # / ; comments.
+/// <c>key: value</c>, indented continuation lines (empty lines inside a value kept, as configparser keeps
+/// them), and # / ; comment lines (also inside a value: configparser drops an indented line that starts with #).
 /// </summary>
 internal sealed class IniDocument
 {
@@ -16,25 +17,33 @@ internal sealed class IniDocument
     public static IniDocument Parse(string text)
     {
         var doc = new IniDocument();
-        Dictionary<string, string>? current = null;
+        Dictionary<string, List<string>>? current = null;
+        var raw = new List<Dictionary<string, List<string>>>();
         string? lastKey = null;
-        foreach (var raw in text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n'))
+        foreach (var rawLine in text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n'))
         {
-            var line = raw.TrimEnd();
+            var line = rawLine.TrimEnd();
             var trimmed = line.TrimStart();
-            if (trimmed.Length == 0 || trimmed.StartsWith('#') || trimmed.StartsWith(';'))
+            if (trimmed.StartsWith('#') || trimmed.StartsWith(';'))
             {
                 continue;
             }
-            if (line.Length > 0 && char.IsWhiteSpace(line[0]) && current is not null && lastKey is not null)
+            if (trimmed.Length == 0)
             {
-                current[lastKey] = current[lastKey].Length == 0 ? trimmed : current[lastKey] + "\n" + trimmed;
+                // configparser keeps empty lines inside a value (trailing ones are stripped when it is joined).
+                if (current is not null && lastKey is not null) current[lastKey].Add("");
+                continue;
+            }
+            if (char.IsWhiteSpace(line[0]) && current is not null && lastKey is not null)
+            {
+                current[lastKey].Add(trimmed);
                 continue;
             }
             if (trimmed.StartsWith('[') && trimmed.EndsWith(']'))
             {
-                current = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-                doc._sections.Add((trimmed[1..^1].Trim(), current));
+                current = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+                raw.Add(current);
+                doc._sections.Add((trimmed[1..^1].Trim(), new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)));
                 lastKey = null;
                 continue;
             }
@@ -42,7 +51,14 @@ internal sealed class IniDocument
             if (sep > 0 && current is not null)
             {
                 lastKey = trimmed[..sep].Trim();
-                current[lastKey] = trimmed[(sep + 1)..].Trim();
+                current[lastKey] = new List<string> { trimmed[(sep + 1)..].Trim() };
+            }
+        }
+        for (var i = 0; i < raw.Count; i++)
+        {
+            foreach (var (key, parts) in raw[i])
+            {
+                doc._sections[i].Values[key] = string.Join("\n", parts).TrimEnd();
             }
         }
         return doc;

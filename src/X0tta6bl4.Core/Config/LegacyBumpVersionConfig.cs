@@ -36,6 +36,8 @@ internal sealed class LegacyBumpVersionConfig
     public string? Message { get; init; }
     public IReadOnlyList<VersionFileSetting>? Files { get; init; }
     public (string Path, string Section, bool Toml)? VersionHolder { get; init; }
+    /// <summary>The whole configuration as bump2version / bump-my-version reads it, for bumping exactly as they do.</summary>
+    public Bump2VersionSettings? Settings { get; private set; }
     public List<string> Warnings { get; } = new();
 
     public static LegacyBumpVersionConfig? Find(string root, TomlTable? pyproject, List<string> warnings)
@@ -45,16 +47,24 @@ internal sealed class LegacyBumpVersionConfig
         {
             var doc = ConfigLoader.ParseToml(bumpToml);
             var table = ConfigLoader.Table(doc, "tool", "bumpversion") ?? doc;
-            return FromToml(table, bumpToml, ".bumpversion.toml", "tool.bumpversion");
+            var section = ConfigLoader.Table(doc, "tool", "bumpversion") is null ? "" : "tool.bumpversion";
+            var found = FromToml(table, bumpToml, ".bumpversion.toml", "tool.bumpversion");
+            found.Settings = Bump2VersionSettings.FromToml(table, bumpToml, ".bumpversion.toml", section);
+            return found;
         }
         var cfg = Path.Combine(root, ".bumpversion.cfg");
         if (File.Exists(cfg))
         {
-            return FromIni(File.ReadAllText(cfg), cfg, ".bumpversion.cfg");
+            var text = File.ReadAllText(cfg);
+            var found = FromIni(text, cfg, ".bumpversion.cfg");
+            found.Settings = Bump2VersionSettings.FromIni(text, cfg, ".bumpversion.cfg", interpolates: false);
+            return found;
         }
         if (pyproject is not null && ConfigLoader.Table(pyproject, "tool", "bumpversion") is { } t)
         {
-            return FromToml(t, Path.Combine(root, "pyproject.toml"), "pyproject.toml [tool.bumpversion]", "tool.bumpversion");
+            var found = FromToml(t, Path.Combine(root, "pyproject.toml"), "pyproject.toml [tool.bumpversion]", "tool.bumpversion");
+            found.Settings = Bump2VersionSettings.FromToml(t, Path.Combine(root, "pyproject.toml"), "pyproject.toml [tool.bumpversion]", "tool.bumpversion");
+            return found;
         }
         var setupCfg = Path.Combine(root, "setup.cfg");
         if (File.Exists(setupCfg))
@@ -62,7 +72,9 @@ internal sealed class LegacyBumpVersionConfig
             var text = File.ReadAllText(setupCfg);
             if (IniDocument.Parse(text)["bumpversion"] is not null)
             {
-                return FromIni(text, setupCfg, "setup.cfg [bumpversion]");
+                var found = FromIni(text, setupCfg, "setup.cfg [bumpversion]");
+                found.Settings = Bump2VersionSettings.FromIni(text, setupCfg, "setup.cfg [bumpversion]", interpolates: true);
+                return found;
             }
         }
         return null;

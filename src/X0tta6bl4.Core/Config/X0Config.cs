@@ -41,6 +41,11 @@ public sealed class X0Config
 
     /// <summary>The legacy config whose current_version must move along (path, section, is TOML).</summary>
     public (string Path, string Section, bool Toml)? LegacyVersionHolder { get; init; }
+    /// <summary>
+    /// Set when a bump2version / bump-my-version configuration decides the files (no version_files of our own):
+    /// the bump then follows that tool's rules exactly.
+    /// </summary>
+    public Bump2VersionSettings? Bump2Version { get; init; }
     /// <summary>current_version declared in a legacy config, used to cross-check the files.</summary>
     public string? LegacyCurrentVersion { get; init; }
 

@@ -22,11 +22,6 @@ public sealed record ImageSettings
         "release", "release_targets",
     };
 
-    static ImageSettings() => ConfigLoader.RegisterKnownKeys(Table);
-
-    /// <summary>Makes sure the key is known before a configuration is loaded (the static constructor registers it).</summary>
-    public static void Register() { }
-
     public string? Repository { get; init; }
     public string? Dockerfile { get; init; }
     public string? Context { get; init; }

@@ -31,6 +31,8 @@ public static class ErrorIds
     public const string BranchBehindRemote = "X0.BranchBehindRemote";
     public const string RemoteNotFound = "X0.RemoteNotFound";
     public const string PushRejected = "X0.PushRejected";
+    public const string RemoteMovedOn = "X0.RemoteMovedOn";
+    public const string ReleaseNotPushed = "X0.ReleaseNotPushed";
     public const string GitCommandFailed = "X0.GitCommandFailed";
     public const string NothingToCommit = "X0.NothingToCommit";
 

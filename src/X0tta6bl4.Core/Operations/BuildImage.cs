@@ -183,7 +183,6 @@ public sealed class BuildImage
                 "a project directory", $"no directory {root}", "Pass -Path with the project root", root);
         }
         context.Progress.Report(new X0Progress(Activity, "Reading configuration", 2));
-        ImageSettings.Register();
         var config = ConfigLoader.Load(root);
         foreach (var w in config.Warnings) context.Log.Warning(w);
         var settings = ImageSettings.From(config);

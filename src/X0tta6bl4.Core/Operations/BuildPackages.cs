@@ -58,7 +58,6 @@ public static class BuildPackages
         {
             throw new X0Exception(ErrorIds.PathNotFound, X0ErrorCategory.ObjectNotFound, "a project directory", $"no directory {root}", "Pass -Path with the project root", root);
         }
-        PackageSteps.RegisterKeys();
         var config = ConfigLoader.Load(root);
         foreach (var w in config.Warnings) context.Log.Warning(w);
         using var repository = LibGit2Repository.Open(root);

@@ -36,7 +36,11 @@ public sealed record ChangelogChange(string FullPath, string RelativePath, byte[
 public sealed record VersionLineChange(string Path, int Line, string Before, string After);
 
 /// <summary>A version file with its bytes before and after.</summary>
-public sealed record VersionFileChange(VersionFile File, byte[] Original, byte[] Updated, IReadOnlyList<VersionLineChange> Lines);
+public sealed record VersionFileChange(VersionFile File, byte[] Original, byte[] Updated, IReadOnlyList<VersionLineChange> Lines)
+{
+    /// <summary>Where the bytes go: the file itself, or the file a symbolic link inside the repository points to.</summary>
+    public string WritePath { get; init; } = File.FullPath;
+}
 
 /// <summary>Everything a bump will do, computed by read-only checks. -WhatIf shows exactly this.</summary>
 public sealed class StepVersionPlan
@@ -46,9 +50,12 @@ public sealed class StepVersionPlan
     internal SemVersion Previous { get; init; } = null!;
     internal SemVersion Next { get; init; } = null!;
     /// <summary>The version before the bump (SemVer 2.0 text).</summary>
-    public string PreviousVersion => Previous.ToString();
-    /// <summary>The version after the bump (SemVer 2.0 text).</summary>
-    public string NextVersion => Next.ToString();
+    public string PreviousVersion => PreviousText ?? Previous.ToString();
+    /// <summary>The version after the bump (SemVer 2.0 text; as serialized by a bump2version configuration when one decides).</summary>
+    public string NextVersion => NextText ?? Next.ToString();
+    /// <summary>The versions as a bump2version configuration writes them (its parse/serialize), when one decides.</summary>
+    public string? PreviousText { get; init; }
+    public string? NextText { get; init; }
     public bool IsPrerelease => Next.IsPrerelease;
     public required IReadOnlyList<VersionFileChange> Files { get; init; }
     public string? CommitMessage { get; init; }
@@ -58,10 +65,18 @@ public sealed class StepVersionPlan
     public string? HeadSha { get; init; }
     public bool Push { get; init; }
     public string Remote { get; init; } = "origin";
+    /// <summary>The remote branch's commit when the plan read it (null: not read, or no such branch).</summary>
+    public string? RemoteBranchSha { get; init; }
     public IReadOnlyList<string> ConfigSources { get; init; } = Array.Empty<string>();
     /// <summary>Set when -Auto found nothing releasable: why. The plan then changes nothing.</summary>
     public string? NoReleaseReason { get; init; }
     public bool IsNoRelease => NoReleaseReason is not null;
+    /// <summary>The latest final release tag reachable from HEAD, the base of -Auto (null: none).</summary>
+    public string? LastReleaseTag { get; init; }
+    /// <summary>The files already held the version (an earlier bump never tagged): nothing is rewritten, the release is tagged.</summary>
+    public bool AlreadyBumped { get; init; }
+    /// <summary>Set when the build derives the version from tags (no file holds it): why.</summary>
+    public string? TagSource { get; init; }
     /// <summary>For -Auto: why this version (the commits' level and the range).</summary>
     public string? Reason { get; init; }
     /// <summary>The level the commits called for (after the 0.x rule); None for explicit bumps without history.</summary>
@@ -84,6 +99,7 @@ public sealed class StepVersionPlan
         }
         if (Changelog is not null) lines.Add($"  {Changelog.RelativePath}: {Changelog.Summary}");
         if (CommitMessage is not null) lines.Add($"  commit: \"{CommitMessage.Split('\n')[0]}\" on {Branch}");
+        else if (Tag is not null) lines.Add($"  no commit: {(TagSource ?? $"the files already hold {Next}")}; the tag goes on HEAD {HeadSha?[..Math.Min(12, HeadSha.Length)]}");
         if (Tag is not null) lines.Add($"  annotated tag: {Tag}");
         if (Push) lines.Add($"  push: {Branch}{(Tag is null ? "" : " and " + Tag)} to {Remote}");
         return string.Join(Environment.NewLine, lines);
@@ -185,13 +201,23 @@ public sealed class StepVersion
             }
 
             context.Progress.Report(new X0Progress("Step-X0Version", "Reading version files", 30));
-            var project = ProjectVersionReader.Read(config, context.Log);
-            var readings = project.Files;
-            var current = project.Version;
-            if (repo is not null && commit)
+            // A bump2version / bump-my-version configuration decides the files and the version text by its own rules.
+            var b2vSettings = config.Bump2Version;
+            var project = b2vSettings is null ? ProjectVersionReader.Read(config, context.Log) : null;
+            if (project?.IsTagDerived == true) context.Log.Verbose($"Tag-only release: {project.TagSource}; the version is the latest release tag's, {project.VersionText}");
+            var readings = project?.Files ?? Array.Empty<(VersionFile File, TextFileContent Content, VersionReading Reading)>();
+            var current = project?.Version ?? LenientOrZero(b2vSettings!.CurrentVersion);
+            // Symbolic links are written through (and refused when they leave the repository) before any other check.
+            var boundary = repo?.WorkingDirectory ?? root;
+            var writePaths = readings.Select(r => r.File.FullPath).Distinct(StringComparer.Ordinal)
+                .ToDictionary(p => p, p => VersionFileTarget.Resolve(p, boundary), StringComparer.Ordinal);
+            CheckVersionFilesClean(writePaths.Values);
+            void CheckVersionFilesClean(IEnumerable<string> paths)
+            {
+                if (repo is not null && commit)
             {
                 // The release commit holds changes to tracked files only; a new file would slip in unreviewed.
-                var untracked = readings.Select(r => RepoRelative(repo, r.File.FullPath)).Distinct(StringComparer.Ordinal)
+                var untracked = paths.Select(p => RepoRelative(repo, p)).Distinct(StringComparer.Ordinal)
                     .Where(p => !repo.IsTracked(p)).ToList();
                 if (untracked.Count > 0)
                 {
@@ -204,13 +230,14 @@ public sealed class StepVersion
             if (repo is not null && needsGit)
             {
                 var dirtyVersionFiles = dirty.Select(d => d.Path).Intersect(
-                    readings.Select(r => RepoRelative(repo, r.File.FullPath)), StringComparer.Ordinal).ToList();
+                    paths.Select(p => RepoRelative(repo, p)), StringComparer.Ordinal).ToList();
                 if (dirtyVersionFiles.Count > 0)
                 {
                     throw new X0Exception(ErrorIds.DirtyWorkingTree, X0ErrorCategory.InvalidOperation,
                         "version files without uncommitted changes (the release commit holds only the version change)",
                         $"changes in {string.Join(", ", dirtyVersionFiles)}", "Commit or stash those changes first", root);
                 }
+            }
             }
 
             // Tags known locally, and on the remote when there is one: counters stay monotonic and
@@ -237,6 +264,15 @@ public sealed class StepVersion
             }
             var remoteTagNames = remoteRefs.Where(r => r.Name.StartsWith("refs/tags/", StringComparison.Ordinal))
                 .Select(r => r.Name["refs/tags/".Length..]).ToList();
+            if (remoteRead is { IsCompletedSuccessfully: true } && tag && head?.Sha is not null)
+            {
+                // With -Push it stops the run; without, publishing is left to Publish-X0Release, so it is said and the bump goes on.
+                if (PendingRelease.Unpushed(repo!, head, tagFormat, knownTags, remoteTagNames, remote) is { } unpushed)
+                {
+                    if (request.Push) throw unpushed;
+                    context.Log.Warning(unpushed.Message);
+                }
+            }
             var missingLocally = remoteTagNames.Where(n => tagFormat.TryParse(n, out _)).Except(knownTags, StringComparer.Ordinal).ToList();
             if (missingLocally.Count > 0)
             {
@@ -255,29 +291,32 @@ public sealed class StepVersion
             var changelogPath = System.IO.Path.Combine(root, conventions.ChangelogFile);
             var changelogExists = File.Exists(changelogPath);
             var changelogOn = !request.NoChangelog
-                && (conventions.Changelog ?? (File.Exists(System.IO.Path.Combine(root, "pyproject.toml")) && changelogExists));
+                && (conventions.Changelog ?? (b2vSettings is null && File.Exists(System.IO.Path.Combine(root, "pyproject.toml")) && changelogExists));
             ReleaseHistory? history = null;
             ReleaseTag? previousRelease = null;
             ReleaseNoteBuilder? commits = null;
-            if (request.Auto || (changelogOn && repo is not null && head?.Sha is not null))
+            if (request.Auto && head?.Sha is null)
             {
-                if (head?.Sha is null)
-                {
-                    throw new X0Exception(ErrorIds.GitCommandFailed, X0ErrorCategory.InvalidOperation,
-                        "a repository with commits to infer the version from", "a repository without commits", "Make a first commit", root);
-                }
-                context.Progress.Report(new X0Progress("Step-X0Version", "Reading commits since the last release", 50));
-                var links = RepositoryLinks.From(conventions.RepositoryUrl, repo!.GetRemoteUrl(remote));
-                history = new ReleaseHistory(repo, tagFormat, conventions, links);
+                throw new X0Exception(ErrorIds.GitCommandFailed, X0ErrorCategory.InvalidOperation,
+                    "a repository with commits to infer the version from", "a repository without commits", "Make a first commit", root);
+            }
+            if (repo is not null && head?.Sha is not null && (needsGit || request.Auto))
+            {
+                // The last release tag is the base: files ahead of it mean an earlier bump that was never tagged.
+                history = new ReleaseHistory(repo, tagFormat, conventions, RepositoryLinks.From(conventions.RepositoryUrl, repo.GetRemoteUrl(remote)));
                 previousRelease = history.FindPrevious(head.Sha, null, null);
-                if (request.Auto && repo.IsShallow && previousRelease is null)
+            }
+            if (history is not null && (request.Auto || changelogOn))
+            {
+                context.Progress.Report(new X0Progress("Step-X0Version", "Reading commits since the last release", 50));
+                if (request.Auto && repo!.IsShallow && previousRelease is null)
                 {
                     // Never a version computed from a cut-off history.
                     throw new X0Exception(ErrorIds.ShallowClone, X0ErrorCategory.InvalidOperation,
                         "the history back to the previous release tag, to infer the next version", "a shallow clone without a reachable release tag",
                         "In GitHub Actions set fetch-depth: 0 on actions/checkout; locally run git fetch --tags --unshallow", root);
                 }
-                commits = history.Scan(head.Sha, previousRelease, ct);
+                commits = history.Scan(head!.Sha!, previousRelease, ct);
                 context.Log.Verbose($"{commits.CommitCount} commit(s) since {previousRelease?.Name ?? "the start of history"}, level {commits.Level}");
                 if (request.Strict ?? conventions.Strict)
                 {
@@ -292,7 +331,28 @@ public sealed class StepVersion
             SemVersion next;
             string? reason = null;
             var level = ReleaseLevel.None;
-            if (request.Auto)
+            var alreadyBumped = false;
+            Bump2VersionPlan? b2v = null;
+            if (b2vSettings is not null)
+            {
+                var part = Bump2VersionPart(request, commits, previousRelease?.Version ?? current, conventions);
+                if (part is null && request.Bump.Explicit is null)
+                {
+                    var why = $"no releasable commit since {previousRelease?.Name ?? "the start of history"}";
+                    return new StepVersionPlan
+                    {
+                        ProjectRoot = root, RepositoryRoot = repo?.WorkingDirectory, Previous = current, Next = current,
+                        PreviousText = b2vSettings.CurrentVersion, NextText = b2vSettings.CurrentVersion,
+                        Files = Array.Empty<VersionFileChange>(), Branch = head?.Branch, HeadSha = head?.Sha, Remote = remote,
+                        ConfigSources = config.Sources, NoReleaseReason = why, LastReleaseTag = previousRelease?.Name,
+                    };
+                }
+                b2v = Bump2VersionPlanner.Plan(b2vSettings, root, part, request.Bump.Explicit, context.Log);
+                next = LenientOrZero(b2v.NewText);
+                if (commits is not null) level = VersionPolicy.Effective(commits.Level, previousRelease?.Version ?? current, conventions.MajorOnZero);
+                context.Log.Verbose($"Version {b2v.CurrentText} → {b2v.NewText} ({b2vSettings.Description}, part {part ?? "-Version"})");
+            }
+            else if (request.Auto)
             {
                 var label = request.Bump.PreReleaseLabel;
                 if (label is { Length: 0 }) label = current.IsPrerelease ? current.PrereleaseIdentifiers[0].Value : config.PreReleaseLabel;
@@ -315,9 +375,13 @@ public sealed class StepVersion
                         ConfigSources = config.Sources,
                         NoReleaseReason = decision.Reason,
                         Level = decision.Level,
+                        LastReleaseTag = previousRelease?.Name,
+                        TagSource = project?.TagSource,
                     };
                 }
                 next = decision.Version!;
+                alreadyBumped = decision.AlreadyInFiles;
+                if (alreadyBumped) context.Log.Warning($"No second bump: {decision.Reason}. It is tagged now.");
                 context.Log.Verbose($"Version {current} → {next} (-Auto: {decision.Reason})");
             }
             else
@@ -328,6 +392,13 @@ public sealed class StepVersion
                     bump = bump with { PreReleaseLabel = config.PreReleaseLabel };
                 }
                 next = VersionBump.Next(current, bump, knownVersions);
+                if (AlreadyBumped(current, previousRelease?.Version, bump, knownVersions) is { } why)
+                {
+                    next = current;
+                    alreadyBumped = true;
+                    reason = why;
+                    context.Log.Warning($"No second bump: {why}. It is tagged now.");
+                }
                 if (commits is not null) level = VersionPolicy.Effective(commits.Level, previousRelease?.Version ?? current, conventions.MajorOnZero);
                 context.Log.Verbose($"Version {current} → {next} ({request.Bump})");
             }
@@ -335,7 +406,12 @@ public sealed class StepVersion
             string? tagName = null;
             if (tag)
             {
-                tagName = tagFormat.Format(next);
+                tagName = b2v is null ? tagFormat.Format(next) : b2v.RenderMessage(b2vSettings!.TagName);
+                if (GitRefName.Problem("refs/tags/" + tagName) is { } badTag)
+                {
+                    throw new X0Exception(ErrorIds.ConfigInvalid, X0ErrorCategory.InvalidData, "a tag name git accepts",
+                        $"'{tagName}': {badTag}", "Fix tag_name in the configuration; nothing was changed", tagName);
+                }
                 if (repo!.FindTag(tagName) is { } existing)
                 {
                     throw new X0Exception(ErrorIds.TagExists, X0ErrorCategory.ResourceExists,
@@ -353,9 +429,18 @@ public sealed class StepVersion
             context.Progress.Report(new X0Progress("Step-X0Version", "Planning edits", 60));
             // Several anchors may live in one file (pyproject [project].version and [tool.bumpversion]
             // current_version): they become one edit of that file, or the last write would undo the others.
-            var changes = readings
-                .GroupBy(r => r.File.FullPath, StringComparer.Ordinal)
-                .Select(g => PlanFile(g.First().Content, g.Select(r => (r.File, r.Reading)).ToList(), next))
+            if (b2v is not null)
+            {
+                foreach (var e in b2v.Edits) writePaths[e.FullPath] = VersionFileTarget.Resolve(e.FullPath, boundary);
+                CheckVersionFilesClean(b2v.Edits.Select(e => writePaths[e.FullPath]));
+            }
+            var changes = b2v is not null
+                ? b2v.Edits.Select(e => new VersionFileChange(new Bump2VersionTarget(e.FullPath, root), e.Original, e.Updated,
+                    e.Lines.Select(l => new VersionLineChange(e.RelativePath, l.Line, l.Before, l.After)).ToList()) { WritePath = writePaths[e.FullPath] }).ToList()
+                : readings
+                .Where(_ => !alreadyBumped)
+                .GroupBy(r => writePaths[r.File.FullPath], StringComparer.Ordinal)
+                .Select(g => PlanFile(g.First().Content, g.Select(r => (r.File, r.Reading)).ToList(), next) with { WritePath = g.Key })
                 .ToList();
 
             ReleaseNote? notes = null;
@@ -394,21 +479,31 @@ public sealed class StepVersion
                     $"Run git pull --rebase {remote} {head.Branch}, check the result, then bump again", head.Branch);
             }
 
-            var values = Placeholders(current, next, tagName, tagFormat);
+            var previous = alreadyBumped && previousRelease is not null ? previousRelease.Version : current;
+            var values = Placeholders(previous, next, tagName, tagFormat);
             return new StepVersionPlan
             {
                 ProjectRoot = root,
                 RepositoryRoot = repo?.WorkingDirectory,
-                Previous = current,
+                Previous = previous,
                 Next = next,
                 Files = changes,
-                CommitMessage = commit ? Render(config.CommitMessage, values) : null,
+                // Nothing to commit (bumped earlier, or a tag-only project): the tag goes on HEAD, which holds the version.
+                CommitMessage = !commit || (changes.Count == 0 && changelog is null) ? null
+                    : b2v is not null ? b2v.RenderMessage(b2vSettings!.Message) : Render(config.CommitMessage, values),
+                PreviousText = b2v?.CurrentText,
+                NextText = b2v?.NewText,
+                AlreadyBumped = alreadyBumped,
+                TagSource = project?.TagSource,
+                LastReleaseTag = previousRelease?.Name,
                 Tag = tagName,
-                TagMessage = tagName is null ? null : Render(config.TagMessage, values),
+                TagMessage = tagName is null ? null
+                    : b2v is not null ? (b2v.RenderMessage(b2vSettings!.TagMessage) is { Length: > 0 } m ? m : tagName) : Render(config.TagMessage, values),
                 Branch = head?.Branch,
                 HeadSha = head?.Sha,
                 Push = request.Push,
                 Remote = remote,
+                RemoteBranchSha = head?.Branch is null ? null : remoteRefs.FirstOrDefault(r => r.Name == $"refs/heads/{head.Branch}")?.Sha,
                 ConfigSources = config.Sources,
                 Reason = reason,
                 Level = level,
@@ -436,6 +531,66 @@ public sealed class StepVersion
                 _ = remoteRead.Exception;   // observed: the local error, or the plan, already decided
             }
         }
+    }
+
+    private static SemVersion LenientOrZero(string text)
+    {
+        try
+        {
+            return VersionText.ParseLenient(text);
+        }
+        catch (X0Exception)
+        {
+            // A bump2version scheme outside SemVer and PEP 440 ("1.2.3.4"): its text is what counts.
+            return new SemVersion(0, 0, 0);
+        }
+    }
+
+    /// <summary>The bump2version part a request names: -Major/-Minor/-Patch, -Part, or the level -Auto infers; null for -Version or no release.</summary>
+    private static string? Bump2VersionPart(StepVersionRequest request, ReleaseNoteBuilder? commits, SemVersion baseVersion, CommitConventions conventions)
+    {
+        var bump = request.Bump;
+        if (bump.PreReleaseLabel is not null || bump.Release)
+        {
+            throw new X0Exception(ErrorIds.InvalidBump, X0ErrorCategory.InvalidArgument,
+                "a bump of a part the bump2version configuration defines", request.Auto ? "-Auto -PreRelease" : bump.ToString(),
+                "bump2version has no pre-release step of its own: define the part in parse/serialize (e.g. release with values) and pass -Part <name>", request.Path);
+        }
+        if (bump.Part is not null) return bump.Part;
+        if (request.Auto)
+        {
+            return VersionPolicy.Effective(commits!.Level, baseVersion, conventions.MajorOnZero) switch
+            {
+                ReleaseLevel.Major => "major",
+                ReleaseLevel.Minor => "minor",
+                ReleaseLevel.Patch => "patch",
+                _ => null,
+            };
+        }
+        return bump.Component switch
+        {
+            VersionComponent.Major => "major",
+            VersionComponent.Minor => "minor",
+            VersionComponent.Patch => "patch",
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// Why a component bump must not bump again: the files are ahead of the last release tag and hold exactly what
+    /// the same bump of that tag gives (an earlier run committed the bump and never tagged it). Null otherwise.
+    /// </summary>
+    private static string? AlreadyBumped(SemVersion current, SemVersion? lastRelease, BumpRequest bump, IReadOnlyList<SemVersion> known)
+    {
+        if (lastRelease is null || current.IsPrerelease || bump.Component == VersionComponent.None || bump.PreReleaseLabel is not null
+            || current.ComparePrecedenceTo(lastRelease) <= 0 || known.Any(k => k.ComparePrecedenceTo(current) == 0))
+        {
+            return null;
+        }
+        var fromTag = VersionBump.Next(lastRelease, bump, known);
+        return fromTag.ComparePrecedenceTo(current) == 0
+            ? $"bumped, not tagged: the files already hold {current}, which is {bump} from the last release {lastRelease}"
+            : null;
     }
 
     /// <param name="repo">The repository when the edit will be committed (then the file must be clean), else null.</param>
@@ -480,7 +635,7 @@ public sealed class StepVersion
         var files = new AtomicFileSet(_fileOperations);
         foreach (var f in plan.Files)
         {
-            files.Add(f.File.FullPath, f.Original, f.Updated);
+            files.Add(f.WritePath, f.Original, f.Updated);
         }
         if (plan.Changelog is { } cl)
         {
@@ -488,7 +643,7 @@ public sealed class StepVersion
         }
         // The plan's checks (clean tree, tags, not behind the remote) hold for the HEAD it saw; a commit or
         // checkout since then (during a -Confirm prompt, say) makes it stale.
-        using var repo = plan.CommitMessage is null ? null : _openRepository(plan.ProjectRoot, request.Token);
+        using var repo = plan.CommitMessage is null && plan.Tag is null ? null : _openRepository(plan.ProjectRoot, request.Token);
         if (repo is not null && (repo.Head.Sha != plan.HeadSha || repo.Head.Branch != plan.Branch))
         {
             throw new X0Exception(ErrorIds.HeadMoved, X0ErrorCategory.ResourceBusy,
@@ -501,12 +656,12 @@ public sealed class StepVersion
         files.Commit(ct);
         context.Log.Verbose($"Wrote {string.Join(", ", plan.Files.Select(f => f.File.RelativePath))}");
 
-        if (repo is null || plan.CommitMessage is null)
+        if (repo is null)
         {
             return new StepVersionResult(plan, null, false, false);
         }
 
-        var paths = plan.Files.Select(f => RepoRelative(repo, f.File.FullPath))
+        var paths = plan.Files.Select(f => RepoRelative(repo, f.WritePath))
             .Concat(plan.Changelog is null ? Array.Empty<string>() : new[] { RepoRelative(repo, plan.Changelog.FullPath) })
             .Distinct(StringComparer.Ordinal).ToList();
         string? commitSha = null;
@@ -516,9 +671,17 @@ public sealed class StepVersion
         {
             // Past this point cancellation would leave a half-release; finish locally, then honour it.
             context.Progress.Report(new X0Progress("Step-X0Version", "Committing", 85));
-            parentSha = repo.Head.Sha;
-            commitSha = repo.CommitPaths(paths, plan.CommitMessage);
-            context.Log.Verbose($"Committed {commitSha[..12]}: {plan.CommitMessage.Split('\n')[0]}");
+            if (plan.CommitMessage is null)
+            {
+                // Nothing to commit: HEAD already holds the version (bumped, not tagged; or tag-only).
+                commitSha = plan.HeadSha!;
+            }
+            else
+            {
+                parentSha = repo.Head.Sha;
+                commitSha = repo.CommitPaths(paths, plan.CommitMessage);
+                context.Log.Verbose($"Committed {commitSha[..12]}: {plan.CommitMessage.Split('\n')[0]}");
+            }
             if (plan.Tag is not null)
             {
                 repo.CreateAnnotatedTag(plan.Tag, commitSha, plan.TagMessage ?? plan.Tag);
@@ -577,6 +740,10 @@ public sealed class StepVersion
                 $"{plan.Remote} to hold tag {plan.Tag} at {commitSha[..12]}", $"the branch was pushed but the tag was not",
                 $"Push the tag with git push {plan.Remote} refs/tags/{plan.Tag}; the local commit and tag were kept", plan.Remote));
         }
+        if (PendingRelease.Race(plan, commitSha, refs) is { } race)
+        {
+            throw race;
+        }
         if (pushError is not null)
         {
             throw pushError;
@@ -614,7 +781,7 @@ public sealed class StepVersion
         }
         foreach (var f in plan.Files)
         {
-            File.WriteAllBytes(f.File.FullPath, f.Original);
+            File.WriteAllBytes(f.WritePath, f.Original);
         }
         if (plan.Changelog is { } changelog)
         {

@@ -16,8 +16,6 @@ public sealed record PyPIIndex(string Name, Uri UploadUrl, Uri IndexBase)
 {
     public const string DefaultUpload = "https://upload.pypi.org/legacy/";
 
-    static PyPIIndex() => ConfigLoader.RegisterKnownKeys("pypi", "packages", "nuget");
-
     /// <summary>
     /// -PyPIRepository, else [tool.x0tta6bl4.pypi] repository, else TWINE_REPOSITORY_URL, else PyPI.
     /// Names: pypi, testpypi, or a key of [tool.x0tta6bl4.pypi.repositories].

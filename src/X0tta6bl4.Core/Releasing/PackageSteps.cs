@@ -14,14 +14,6 @@ namespace X0tta6bl4.Core.Releasing;
 /// </summary>
 public static class PackageSteps
 {
-    static PackageSteps() => ConfigLoader.RegisterKnownKeys("pypi", "packages", "nuget");
-
-    /// <summary>Registers the configuration keys the package steps own (call before loading a config).</summary>
-    public static void RegisterKeys()
-    {
-        // The static constructor does the work; this makes sure it ran.
-    }
-
     public static IReadOnlyList<ReleaseStep> Build(PackageReleaseOptions options) => new ReleaseStep[] { new PackagesStep(options) };
 
     public static IReadOnlyList<ReleaseStep> Publish(PackageReleaseOptions options) => new ReleaseStep[] { new PyPIStep(options), new NuGetStep(options) };
@@ -207,7 +199,6 @@ public sealed class PackagePlan
 
     public static PackagePlan Create(X0Config config, SemVersion version, IReadOnlyList<PackageEcosystem>? ecosystems)
     {
-        PackageSteps.RegisterKeys();
         var root = config.Root;
         var chosen = (ecosystems ?? Detect(config, version)).Distinct().ToList();
         var expected = new List<BuiltPackage>();

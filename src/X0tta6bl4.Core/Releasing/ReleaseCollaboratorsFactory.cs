@@ -12,8 +12,6 @@ public static class ReleaseCollaboratorsFactory
 {
     public const string TokenSecretKey = "github_token_secret";
 
-    static ReleaseCollaboratorsFactory() => ConfigLoader.RegisterKnownKeys("release_dir", TokenSecretKey);
-
     /// <param name="powerShell">How to start a child pwsh for PowerShell projects' gates (the cmdlet knows its host).</param>
     public static ReleaseCollaborators Create(X0Context context, TimeSpan maxWait, IReadOnlyList<string>? powerShell = null,
         Func<HttpMessageHandler>? innerHandler = null, IReadOnlyList<ReleaseStep>? extraSteps = null,

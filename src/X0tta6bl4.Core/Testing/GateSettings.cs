@@ -5,15 +5,6 @@ using X0tta6bl4.Core.Diagnostics;
 
 namespace X0tta6bl4.Core.Testing;
 
-/// <summary>Registers the gate keys as soon as the engine loads, so no command warns about them as unknown.</summary>
-internal static class GateSettingsRegistration
-{
-#pragma warning disable CA2255 // The engine is loaded by the module only; registering config keys early is the point.
-    [System.Runtime.CompilerServices.ModuleInitializer]
-#pragma warning restore CA2255
-    internal static void Register() => GateSettings.EnsureRegistered();
-}
-
 /// <summary>One tool configured for a gate, with extra arguments.</summary>
 public sealed record GateToolSetting(string Tool, IReadOnlyList<string> Arguments);
 
@@ -41,14 +32,6 @@ public sealed class GateSettings
     public const string PesterCoverageKey = "pester_coverage";
     /// <summary>Reports a release gates on instead of running the tests (an earlier job's junit.xml, coverage.xml; globs).</summary>
     public const string TestReportsKey = "test_reports";
-
-    static GateSettings()
-    {
-        ConfigLoader.RegisterKnownKeys(GatesKey, CoverageThresholdKey, PythonVersionsKey, PesterPathKey, OptionalGatesKey, PesterCoverageKey, TestReportsKey);
-    }
-
-    /// <summary>Makes sure the keys are known before any configuration is loaded.</summary>
-    public static void EnsureRegistered() => ConfigLoader.RegisterKnownKeys(GatesKey, CoverageThresholdKey, PythonVersionsKey, PesterPathKey, OptionalGatesKey, PesterCoverageKey, TestReportsKey);
 
     /// <summary>Default tools per ecosystem and gate: the reference pipeline's.</summary>
     public static IReadOnlyList<string> Defaults(ProjectKind kind, GateKind gate) => (kind, gate) switch
@@ -92,7 +75,6 @@ public sealed class GateSettings
 
     public static GateSettings Load(DetectedProject project, string runRoot)
     {
-        EnsureRegistered();
         var config = ConfigLoader.Load(project.Root);
         if (config.Sources.Count == 0 && !string.Equals(Path.GetFullPath(project.Root), Path.GetFullPath(runRoot), StringComparison.Ordinal))
         {

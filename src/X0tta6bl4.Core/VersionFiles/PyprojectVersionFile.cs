@@ -22,15 +22,19 @@ public sealed partial class PyprojectVersionFile : VersionFile
     [GeneratedRegex(@"^[ \t]*version[ \t]*=[ \t]*(?<q>""|')(?<v>[^""'\r\n]*)\k<q>", RegexOptions.Multiline | RegexOptions.CultureInvariant)]
     private static partial Regex VersionKeyRegex();
 
-    public PyprojectVersionFile(string path, string root, string table = "project") : base(path, root)
+    public PyprojectVersionFile(string path, string root, string table = "project", VersionScheme scheme = VersionScheme.Pep440) : base(path, root)
     {
         Table = table;
+        Scheme = scheme;
     }
 
-    /// <summary>"project" or "tool.poetry".</summary>
+    /// <summary>A Cargo manifest's <c>[package]</c> (or <c>[workspace.package]</c>) version: the same TOML shape, in SemVer.</summary>
+    public static PyprojectVersionFile Cargo(string path, string root, string table = "package") => new(path, root, table, VersionScheme.SemVer);
+
+    /// <summary>"project", "tool.poetry", or Cargo's "package" / "workspace.package".</summary>
     public string Table { get; }
     public override string Anchor => $"[{Table}].version";
-    public override VersionScheme Scheme => VersionScheme.Pep440;
+    public override VersionScheme Scheme { get; }
 
     public override VersionReading Read(TextFileContent content)
     {

@@ -43,6 +43,10 @@ public abstract class VersionFile
     /// <summary>Where in the file, e.g. "[project].version" or "__version__".</summary>
     public abstract string Anchor { get; }
     public abstract VersionScheme Scheme { get; }
+    /// <summary>Why this file holds the version: the configuration that lists it, or the layout it was detected by.</summary>
+    public string Reason { get; set; } = "detected";
+    /// <summary>Named by the build's own configuration (hatch path, setuptools attr:): it must hold the version, not merely may.</summary>
+    public bool Required { get; set; }
 
     /// <summary>Finds the version; throws <see cref="ErrorIds.PatternNotFound"/> / <see cref="ErrorIds.PatternAmbiguous"/>.</summary>
     public abstract VersionReading Read(TextFileContent content);

@@ -131,14 +131,19 @@ public static partial class Pep440
                 return false;
             }
             var n = pre[1].Value;
-            switch (pre[0].Value.ToLowerInvariant())
+            // Only labels that come back unchanged: 'RC' or 'c' would be written rc here and read back as rc,
+            // so the tag and the file would name two versions.
+            switch (pre[0].Value)
             {
-                case "alpha": case "a": text += "a" + n; break;
-                case "beta": case "b": text += "b" + n; break;
-                case "rc": case "c": case "pre": case "preview": text += "rc" + n; break;
+                case "alpha": text += "a" + n; break;
+                case "beta": text += "b" + n; break;
+                case "rc": text += "rc" + n; break;
                 case "dev": text += ".dev" + n; break;
                 default:
-                    problem = $"pre-release label '{pre[0].Value}' has no PEP 440 counterpart (use alpha, beta, rc or dev)";
+                    var canonical = CanonicalLabel(pre[0].Value);
+                    problem = canonical != pre[0].Value
+                        ? $"pre-release label '{pre[0].Value}' would read back from PEP 440 as '{canonical}' (use {canonical})"
+                        : $"pre-release label '{pre[0].Value}' has no PEP 440 counterpart (use alpha, beta, rc or dev)";
                     return false;
             }
         }
@@ -175,6 +180,20 @@ public static partial class Pep440
         }
         return text!;
     }
+
+    /// <summary>
+    /// The SemVer label for a label a user types: every spelling PEP 440 accepts for a pre-release
+    /// (a, alpha, b, beta, c, rc, pre, preview, dev, in any case) becomes the one label it reads back as,
+    /// so -PreRelease RC gives tag v1.3.0-rc.1 and pyproject 1.3.0rc1, one version both ways. Other labels stay as typed.
+    /// </summary>
+    public static string CanonicalLabel(string label) => label.ToLowerInvariant() switch
+    {
+        "a" or "alpha" => "alpha",
+        "b" or "beta" => "beta",
+        "c" or "rc" or "pre" or "preview" => "rc",
+        "dev" => "dev",
+        _ => label,
+    };
 
     /// <summary>Canonical PEP 440 text of any accepted spelling ("1.2.0-RC1" → "1.2.0rc1").</summary>
     public static string Normalize(string pep440) => FromSemVer(ToSemVer(pep440));

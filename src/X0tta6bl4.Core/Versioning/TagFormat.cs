@@ -14,19 +14,36 @@ public sealed class TagFormat
 
     public TagFormat(string template)
     {
-        // bump2version spells it {new_version}; accept both.
-        var normalized = template.Replace("{new_version}", Placeholder, StringComparison.Ordinal);
-        var index = normalized.IndexOf(Placeholder, StringComparison.Ordinal);
-        if (index < 0 || normalized.IndexOf(Placeholder, index + 1, StringComparison.Ordinal) >= 0)
+        if (Problem(template) is { } problem)
         {
             throw new X0Exception(ErrorIds.ConfigInvalid, X0ErrorCategory.InvalidArgument,
-                "a tag format with exactly one {version} placeholder, such as v{version}", $"'{template}'",
-                "Set tag_format (or tag_name) to a template like v{version}", template);
+                "a tag format with exactly one {version} placeholder that makes a valid git tag name, such as v{version}",
+                $"'{template}': {problem}", "Set tag_format (or tag_name) to a template like v{version}", template);
         }
+        var normalized = Normalize(template);
+        var index = normalized.IndexOf(Placeholder, StringComparison.Ordinal);
         Template = normalized;
         Prefix = normalized[..index];
         Suffix = normalized[(index + Placeholder.Length)..];
     }
+
+    /// <summary>Why <paramref name="template"/> cannot name tags (placeholder count, git's ref-name rules), or null.</summary>
+    public static string? Problem(string template)
+    {
+        var normalized = Normalize(template);
+        var index = normalized.IndexOf(Placeholder, StringComparison.Ordinal);
+        if (index < 0 || normalized.IndexOf(Placeholder, index + 1, StringComparison.Ordinal) >= 0)
+        {
+            return "it needs exactly one {version} placeholder";
+        }
+        // Versions themselves are ref-safe; what the template adds around them must be too.
+        return GitRefName.Problem("refs/tags/" + normalized.Replace(Placeholder, "1.2.3-rc.1", StringComparison.Ordinal)) is { } bad
+            ? $"the tag it makes is not a valid git ref name: {bad}"
+            : null;
+    }
+
+    // bump2version spells it {new_version}; accept both.
+    private static string Normalize(string template) => template.Replace("{new_version}", Placeholder, StringComparison.Ordinal);
 
     public string Template { get; }
     public string Prefix { get; }
@@ -44,7 +61,14 @@ public sealed class TagFormat
             return false;
         }
         var text = tagName.Substring(Prefix.Length, tagName.Length - Prefix.Length - Suffix.Length);
-        return VersionText.TryParseSemVer(text, out version);
+        if (VersionText.TryParseSemVer(text, out version))
+        {
+            return true;
+        }
+        // Python projects tag their pre-releases as PEP 440 (1.0.0a2, 2.34.0.dev1): the same versions. Only with
+        // three release numbers: v10 and v10.6 are floating tags that move with each release, not releases.
+        return text.Length > 0 && char.IsAsciiDigit(text[0]) && text.Split('.').Length >= 3
+               && Pep440.TryToSemVer(text, out version, out _) && text.StartsWith($"{version!.Major}.{version.Minor}.{version.Patch}", StringComparison.Ordinal);
     }
 
     /// <summary>The highest version by SemVer precedence among tags in this format (never lexicographic).</summary>

@@ -19,6 +19,8 @@ public sealed record BumpRequest
     public bool Release { get; init; }
     /// <summary>An explicit version, SemVer or PEP 440 ("1.4.0", "1.4.0-rc.1", "1.4.0rc1").</summary>
     public string? Explicit { get; init; }
+    /// <summary>A part a bump2version configuration defines (release, build…), bumped by that configuration's rules.</summary>
+    public string? Part { get; init; }
 
     public static BumpRequest Major() => new() { Component = VersionComponent.Major };
     public static BumpRequest Minor() => new() { Component = VersionComponent.Minor };
@@ -27,6 +29,7 @@ public sealed record BumpRequest
     public override string ToString()
     {
         if (Explicit is not null) return $"-Version {Explicit}";
+        if (Part is not null) return $"-Part {Part}";
         if (Release) return "-Release";
         var parts = new List<string>();
         if (Component != VersionComponent.None) parts.Add("-" + Component);
@@ -69,7 +72,7 @@ public static class VersionBump
             return Core(current);
         }
 
-        var label = request.PreReleaseLabel;
+        var label = request.PreReleaseLabel is { Length: > 0 } typed ? Pep440.CanonicalLabel(typed) : request.PreReleaseLabel;
         if (label is { Length: > 0 } && !IsValidLabel(label))
         {
             throw Invalid(current, request, $"pre-release label '{label}' (labels are letters, digits and hyphens, starting with a letter)",

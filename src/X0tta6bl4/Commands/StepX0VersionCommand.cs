@@ -25,6 +25,7 @@ public sealed class StepX0VersionCommand : X0Cmdlet
     private const string ReleaseSet = "Release";
     private const string VersionSet = "Version";
     private const string AutoSet = "Auto";
+    private const string PartSet = "Part";
 
     [Parameter(Mandatory = true, ParameterSetName = MajorSet)]
     public SwitchParameter Major { get; set; }
@@ -62,6 +63,11 @@ public sealed class StepX0VersionCommand : X0Cmdlet
 
     [Parameter(Mandatory = true, ParameterSetName = ReleaseSet)]
     public SwitchParameter Release { get; set; }
+
+    /// <summary>Bumps a part that a bump2version / bump-my-version configuration defines (release, build…), by that configuration's rules.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = PartSet)]
+    [ValidatePattern("^[A-Za-z_][A-Za-z0-9_]*$")]
+    public string? Part { get; set; }
 
     /// <summary>An explicit new version (SemVer, or PEP 440 such as 1.4.0rc1).</summary>
     [Parameter(Mandatory = true, ParameterSetName = VersionSet, ValueFromPipelineByPropertyName = true)]
@@ -184,8 +190,8 @@ public sealed class StepX0VersionCommand : X0Cmdlet
             Files = plan.Lines.Select(l => new X0VersionFileChange { Path = l.Path, Line = l.Line, Before = l.Before, After = l.After }).ToArray(),
             Pushed = result.Pushed,
             Remote = result.Pushed ? plan.Remote : null,
-            Status = X0VersionStatus.Bumped,
-            Reason = plan.Reason,
+            Status = plan.AlreadyBumped || plan.TagSource is not null ? X0VersionStatus.Tagged : X0VersionStatus.Bumped,
+            Reason = plan.Reason ?? plan.TagSource,
             Level = plan.Notes is null ? null : plan.Level.ToString(),
             Changelog = plan.Changelog?.RelativePath,
         };
@@ -212,6 +218,7 @@ public sealed class StepX0VersionCommand : X0Cmdlet
             ReleaseSet => new BumpRequest { Release = true },
             VersionSet => new BumpRequest { Explicit = Version },
             AutoSet => new BumpRequest { PreReleaseLabel = label },
+            PartSet => new BumpRequest { Part = Part },
             _ => throw new InvalidOperationException($"Unhandled parameter set {ParameterSetName}"),
         };
     }

@@ -7,6 +7,11 @@ public enum X0VersionStatus
     Bumped,
     /// <summary>-Auto found nothing releasable: nothing was written; Reason says why. Version is the unchanged current version.</summary>
     NoRelease,
+    /// <summary>
+    /// The files already held the version (an earlier bump that was never tagged), or no file holds it (the build
+    /// derives it from tags): nothing was rewritten, the release was tagged; Reason says which.
+    /// </summary>
+    Tagged,
 }
 
 /// <summary>

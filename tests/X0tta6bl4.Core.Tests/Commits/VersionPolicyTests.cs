@@ -75,11 +75,30 @@ public class VersionPolicyTests
         Assert.Equal("4.0.0-rc.1", d.Version!.ToString());
     }
 
-    [Fact]
-    public void Files_ahead_of_the_last_tag_are_the_base()
+    [Theory]
+    // Files ahead of the last release tag hold a version no tag has: bumped, not tagged. That version is released, never bumped again…
+    [InlineData("3.2.0", "3.1.0", ReleaseLevel.Patch, "3.2.0", true)]
+    [InlineData("3.1.1", "3.1.0", ReleaseLevel.Patch, "3.1.1", true)]
+    [InlineData("3.1.1", "3.1.0", ReleaseLevel.None, "3.1.1", true)]
+    // …unless the commits call for more than the files say.
+    [InlineData("3.1.1", "3.1.0", ReleaseLevel.Minor, "3.2.0", false)]
+    [InlineData("3.1.0", "3.1.0", ReleaseLevel.Patch, "3.1.1", false)]
+    public void The_last_release_tag_is_the_base_and_files_ahead_of_it_are_finished_not_bumped_again(
+        string files, string tag, ReleaseLevel level, string expected, bool alreadyInFiles)
     {
-        var d = VersionPolicy.Decide(V("3.2.0"), V("3.1.0"), ReleaseLevel.Patch, null, Array.Empty<SemVersion>(), false);
-        Assert.Equal("3.2.1", d.Version!.ToString());
+        var d = VersionPolicy.Decide(V(files), V(tag), level, null, Array.Empty<SemVersion>(), false);
+        Assert.Equal(expected, d.Version!.ToString());
+        Assert.Equal(alreadyInFiles, d.AlreadyInFiles);
+        if (alreadyInFiles) Assert.Contains("bumped, not tagged", d.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Files_at_a_version_tagged_on_another_line_of_history_are_a_release_not_a_pending_bump()
+    {
+        // commitizen: v4.13.3 was tagged on a commit main does not contain; main's files say 4.13.3.
+        var d = VersionPolicy.Decide(V("4.13.3"), V("4.12.1"), ReleaseLevel.Patch, null, new[] { V("4.12.1"), V("4.13.3") }, false);
+        Assert.Equal("4.13.4", d.Version!.ToString());
+        Assert.False(d.AlreadyInFiles);
     }
 
     [Fact]

@@ -127,12 +127,55 @@ public class ConfigLoaderTests
     }
 
     [Fact]
-    public void Known_keys_registered_by_later_features_are_not_warned()
+    public void Every_key_of_every_feature_is_known_without_any_feature_having_run()
+    {
+        // The keys come from one schema, not from static constructors: nothing needs to have run first.
+        using var dir = new TempDirectory("cfg");
+        dir.Write("x0tta6bl4.toml", "release_dir = \"out/rel\"\ngithub_token_secret = \"GH\"\ncoverage_threshold = 75\n" +
+            "[pypi]\nrepository = \"testpypi\"\n[nuget]\n[images]\nrepository = \"ghcr.io/o/r\"\n[gates]\nlint = \"ruff\"\n");
+        Assert.Empty(ConfigLoader.Load(dir.Root).Warnings);
+    }
+
+    [Theory]
+    [InlineData("tag_format = \"v{version}; touch /tmp/x\"", "tag_format", "' '")]
+    [InlineData("tag_format = \"release\"", "tag_format", "{version}")]
+    [InlineData("tag_format = \"v{version}..x\"", "tag_format", "'..'")]
+    [InlineData("commit = \"yes\"", "commit", "true or false")]
+    [InlineData("prerelease_label = \"1rc\"", "prerelease_label", "starts with a letter")]
+    [InlineData("remote = \"my remote\"", "remote", "no spaces")]
+    [InlineData("minor_types = \"feat\"", "minor_types", "array of strings")]
+    public void An_invalid_setting_is_refused_on_load_naming_the_key_and_the_rule(string line, string key, string rule)
     {
         using var dir = new TempDirectory("cfg");
-        dir.Write("x0tta6bl4.toml", "proof_test_feature_key = 1\n");
-        ConfigLoader.RegisterKnownKeys("proof_test_feature_key");
-        Assert.Empty(ConfigLoader.Load(dir.Root).Warnings);
+        dir.Write("x0tta6bl4.toml", line + "\n");
+        var ex = Assert.Throws<X0Exception>(() => ConfigLoader.Load(dir.Root));
+        Assert.Equal(ErrorIds.ConfigInvalid, ex.ErrorId);
+        Assert.Contains(key, ex.Found, StringComparison.Ordinal);
+        Assert.Contains(rule, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_legacy_tag_name_that_git_would_refuse_is_refused_on_load()
+    {
+        using var dir = new TempDirectory("cfg");
+        dir.Write(".bumpversion.cfg", "[bumpversion]\ncurrent_version = 1.2.3\ntag_name = v{new_version}:x\n");
+        var ex = Assert.Throws<X0Exception>(() => ConfigLoader.Load(dir.Root));
+        Assert.Contains("tag_name", ex.Found, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_schema_key_is_documented_in_the_about_topic()
+    {
+        var about = File.ReadAllText(Path.Combine(RepoRoot(), "module", "en-US", "about_x0tta6bl4.help.txt"));
+        var missing = ConfigSchema.Keys.Select(k => k.Name).Where(k => !about.Contains(k, StringComparison.Ordinal)).ToList();
+        Assert.Empty(missing);
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(dir, "x0tta6bl4.psd1"))) dir = Path.GetDirectoryName(dir)!;
+        return dir;
     }
 
     [Fact]

@@ -156,7 +156,6 @@ public class PackageIndexTests
     private static X0Config Config(string root, string toml = "")
     {
         File.WriteAllText(Path.Combine(root, "pyproject.toml"), "[project]\nname = \"x\"\nversion = \"1.0.0\"\n" + toml);
-        X0tta6bl4.Core.Releasing.PackageSteps.RegisterKeys();
         return ConfigLoader.Load(root);
     }
 

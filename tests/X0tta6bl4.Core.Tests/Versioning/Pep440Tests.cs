@@ -50,4 +50,25 @@ public class Pep440Tests
         var ex = Assert.Throws<X0Exception>(() => Pep440.FromSemVer(VersionText.ParseSemVer("1.2.0-preview.1.2")));
         Assert.Contains("alpha, beta, rc or dev", ex.Fix);
     }
+
+    [Theory]
+    [InlineData("1.3.0-RC.1", "rc")]
+    [InlineData("1.3.0-c.1", "rc")]
+    [InlineData("1.3.0-a.1", "alpha")]
+    [InlineData("1.3.0-preview.2", "rc")]
+    public void Refuses_labels_that_would_read_back_as_another_label(string semver, string canonical)
+    {
+        Assert.False(Pep440.TryFromSemVer(Semver.SemVersion.Parse(semver, Semver.SemVersionStyles.Strict), out _, out var problem));
+        Assert.Contains($"use {canonical}", problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("RC", "rc")]
+    [InlineData("c", "rc")]
+    [InlineData("Alpha", "alpha")]
+    [InlineData("B", "beta")]
+    [InlineData("DEV", "dev")]
+    [InlineData("nightly", "nightly")]
+    public void Canonical_label_is_the_one_pep440_reads_back(string typed, string canonical) =>
+        Assert.Equal(canonical, Pep440.CanonicalLabel(typed));
 }

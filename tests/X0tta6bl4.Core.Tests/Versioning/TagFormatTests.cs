@@ -39,4 +39,22 @@ public class TagFormatTests
     [InlineData("{version}-{version}")]
     public void Templates_without_exactly_one_placeholder_are_refused(string template) =>
         Assert.Throws<X0tta6bl4.Core.Diagnostics.X0Exception>(() => new TagFormat(template));
+
+    [Theory]
+    [InlineData("1.0.0a2", "1.0.0-alpha.2")]
+    [InlineData("v2.34.0.dev1", "2.34.0-dev.1")]
+    [InlineData("v3.1.0rc1", "3.1.0-rc.1")]
+    public void Pep440_tags_of_python_projects_are_the_same_versions(string tag, string semver)
+    {
+        var format = new TagFormat(tag.StartsWith('v') ? "v{version}" : "{version}");
+        Assert.True(format.TryParse(tag, out var v));
+        Assert.Equal(semver, v!.ToString());
+    }
+
+    [Theory]
+    [InlineData("v10")]
+    [InlineData("v10.6")]
+    [InlineData("v1.2.3.4")]
+    public void Floating_major_and_minor_tags_are_not_releases(string tag) =>
+        Assert.False(new TagFormat("v{version}").TryParse(tag, out _));
 }
