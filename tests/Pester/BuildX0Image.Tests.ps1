@@ -361,8 +361,12 @@ RUN printf '[global]\nindex-url = https://pypi.example/simple\n' > /etc/pip.conf
         Find-CanaryBytes $export @($canary) | Should -BeNullOrEmpty -Because 'no layer, manifest or config holds the secret'
         (Invoke-X0TestDocker history --no-trunc "${repository}:v1" | Out-String) | Should -Not -Match $canary
         foreach ($text in $all, (Get-Content -Raw $transcript)) { $text | Should -Not -Match $canary }
-        Find-CanaryBytes $stateDir @($canary) | Should -BeNullOrEmpty -Because 'the run store'
+        Find-CanaryBytes $stateDir @($canary) | Should -BeNullOrEmpty -Because 'the run store''s journal'
+        # Listing the history folds the journal into the database: the canary must not be there either.
+        $env:X0_STATE_DIR = $stateDir
+        try { @(Get-X0Run -Local -First 5).Count | Should -BeGreaterThan 0 } finally { $env:X0_STATE_DIR = $saved.X0_STATE_DIR }
         Test-Path (Join-Path $stateDir 'x0tta6bl4.db') | Should -BeTrue
+        Find-CanaryBytes $stateDir @($canary) | Should -BeNullOrEmpty -Because 'the run store'
     }
 
     It 'a missing secret variable is refused before anything is built' {

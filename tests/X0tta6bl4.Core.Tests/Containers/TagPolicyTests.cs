@@ -207,7 +207,6 @@ public sealed class TagPolicyTests
     {
         using var dir = new TempDirectory();
         dir.Write("x0tta6bl4.toml", "[images]\n" + imagesToml + "\n");
-        ImageSettings.Register();
         return ImageSettings.From(X0tta6bl4.Core.Config.ConfigLoader.Load(dir.Root));
     }
 
